@@ -1,0 +1,90 @@
+/**
+ * Accounts: sign-up, sign-in, sessions. No request context here: the caller passes
+ * what it read from the request (cookie token, client address).
+ */
+import type { Db } from "../db/client.ts";
+import type { User } from "../db/generated/sqlite/client.ts";
+import { hashToken, newToken } from "../crypto/tokens.ts";
+import { AppError } from "../errors.ts";
+import type { AttemptLimiter } from "./rate-limit.ts";
+import { checkDisplayName, checkNewPassword, normalizeEmail } from "./validation.ts";
+
+export interface AccountSettings {
+  signupOpen: boolean;
+  sessionTtlDays: number;
+}
+
+export interface SignedIn {
+  user: User;
+  sessionToken: string;
+  expiresAt: Date;
+}
+
+export async function signUp(
+  db: Db,
+  settings: AccountSettings,
+  input: { email: string; password: string; displayName?: string | null },
+): Promise<SignedIn> {
+  const email = normalizeEmail(input.email);
+  const password = checkNewPassword(input.password);
+  const displayName = checkDisplayName(input.displayName, email);
+  const isFirst = (await db.user.count()) === 0;
+  if (!isFirst && !settings.signupOpen) {
+    throw new AppError("FORBIDDEN", "Sign-up is closed on this server. Ask its administrator for an account.");
+  }
+  if (await db.user.findUnique({ where: { email } })) {
+    throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.", "email");
+  }
+  const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id" });
+  const user = await db.user.create({ data: { email, passwordHash, displayName, role: isFirst ? "ADMIN" : "MEMBER" } });
+  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays)) };
+}
+
+// Verifying against a real hash when the account is unknown keeps the response time
+// the same, so timing does not reveal which emails have accounts.
+const decoyHash = Bun.password.hash("decoy password for unknown accounts", { algorithm: "argon2id" });
+
+export async function signIn(
+  db: Db,
+  settings: AccountSettings,
+  limiter: AttemptLimiter,
+  input: { email: string; password: string; clientAddress: string },
+): Promise<SignedIn> {
+  const email = input.email.trim().toLowerCase();
+  const keys = [`account:${email}`, `address:${input.clientAddress}`];
+  const waitMs = Math.max(...keys.map((key) => limiter.retryAfterMs(key)));
+  if (waitMs > 0) {
+    const minutes = Math.ceil(waitMs / 60_000);
+    throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+  }
+  const user = await db.user.findUnique({ where: { email } });
+  const ok = await Bun.password.verify(input.password, user?.passwordHash ?? (await decoyHash));
+  if (!user || !ok) {
+    for (const key of keys) limiter.recordFailure(key);
+    throw new AppError("UNAUTHENTICATED", "Email or password is wrong.");
+  }
+  limiter.reset(`account:${email}`);
+  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays)) };
+}
+
+async function startSession(db: Db, userId: string, ttlDays: number) {
+  const sessionToken = newToken();
+  const expiresAt = new Date(Date.now() + ttlDays * 86_400_000);
+  await db.session.create({ data: { tokenHash: hashToken(sessionToken), userId, expiresAt } });
+  return { sessionToken, expiresAt };
+}
+
+/** The user a session token belongs to, or null when it is unknown or expired. */
+export async function userForSession(db: Db, sessionToken: string): Promise<User | null> {
+  const session = await db.session.findUnique({ where: { tokenHash: hashToken(sessionToken) }, include: { user: true } });
+  if (!session) return null;
+  if (session.expiresAt.getTime() <= Date.now()) {
+    await db.session.deleteMany({ where: { id: session.id } });
+    return null;
+  }
+  return session.user;
+}
+
+export async function signOut(db: Db, sessionToken: string): Promise<void> {
+  await db.session.deleteMany({ where: { tokenHash: hashToken(sessionToken) } });
+}

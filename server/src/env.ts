@@ -1,0 +1,116 @@
+/**
+ * All configuration, parsed and validated once. `main.ts` is the only caller of
+ * `parseConfig(process.env)`; everything else receives the resulting `Config`
+ * (tests build their own with `parseConfig({...})`). Every variable is documented
+ * in `.env.example`. A bad value throws a `ConfigError` naming the variable.
+ */
+import { resolve } from "node:path";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type DatabaseProvider = "sqlite" | "postgresql" | "mysql";
+
+type Vars = Record<string, string | undefined>;
+
+function read(vars: Vars, name: string): string | undefined {
+  const value = vars[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+function integer(vars: Vars, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = read(vars, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(vars: Vars, name: string, fallback: boolean): boolean {
+  const raw = read(vars, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(vars: Vars, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(vars, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function httpUrl(vars: Vars, name: string): string | undefined {
+  const raw = read(vars, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+export function databaseProviderOf(url: string, variable = "DATABASE_URL"): DatabaseProvider {
+  if (url.startsWith("file:")) return "sqlite";
+  if (/^postgres(ql)?:\/\//.test(url)) return "postgresql";
+  if (/^(mysql|mariadb):\/\//.test(url)) return "mysql";
+  throw new ConfigError(
+    variable,
+    `must start with file: (SQLite), postgresql:// (PostgreSQL) or mysql:// (MySQL/MariaDB), got "${url.replace(/\/\/[^@]*@/, "//***@")}"`,
+  );
+}
+
+function encryptionKey(vars: Vars): Buffer | undefined {
+  const raw = read(vars, "ENCRYPTION_KEY");
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
+  if (key.length !== 32) {
+    throw new ConfigError("ENCRYPTION_KEY", "must be 32 bytes, as 64 hex characters or base64 (try: openssl rand -base64 32)");
+  }
+  return key;
+}
+
+export function parseConfig(vars: Vars) {
+  const mode = oneOf(vars, "NODE_ENV", ["development", "production", "test"] as const, "development");
+  const dataDir = resolve(read(vars, "DATA_DIR") ?? "data");
+  const databaseUrl = read(vars, "DATABASE_URL") ?? `file:${resolve(dataDir, "aiui.db")}`;
+  const publicUrl = httpUrl(vars, "PUBLIC_URL");
+  return {
+    mode,
+    host: read(vars, "HOST") ?? "0.0.0.0",
+    port: integer(vars, "PORT", 3000, 0, 65535),
+    publicUrl,
+    dataDir,
+    database: { url: databaseUrl, provider: databaseProviderOf(databaseUrl) },
+    /** 32-byte AES-256-GCM key for API keys at rest; when absent one is generated into dataDir. */
+    encryptionKey: encryptionKey(vars),
+    graphiql: boolean(vars, "GRAPHIQL", mode === "development"),
+    webBuildDir: resolve(read(vars, "WEB_BUILD_DIR") ?? "web/build"),
+    auth: {
+      sessionTtlDays: integer(vars, "SESSION_TTL_DAYS", 30, 1, 3650),
+      cookieSecure: boolean(vars, "COOKIE_SECURE", publicUrl?.startsWith("https:") ?? false),
+      signupOpen: boolean(vars, "SIGNUP_OPEN", true),
+      signinMaxAttempts: integer(vars, "SIGNIN_MAX_ATTEMPTS", 5, 1, 1000),
+      signinWindowSeconds: integer(vars, "SIGNIN_WINDOW_SECONDS", 900, 1, 86400),
+      trustProxy: boolean(vars, "TRUST_PROXY", false),
+    },
+  };
+}
+
+export type Config = ReturnType<typeof parseConfig>;

@@ -1,0 +1,90 @@
+import { createChat, deleteChat, getChat, renameChat } from "../chats/service.ts";
+import { builder } from "./builder.ts";
+import { requireViewer } from "./context.ts";
+
+const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
+const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
+const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
+
+builder.prismaObject("Message", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    role: t.expose("role", { type: MessageRoleEnum }),
+    content: t.exposeString("content"),
+    status: t.expose("status", { type: MessageStatusEnum }),
+    error: t.exposeString("error", { nullable: true, description: "Why the reply failed, in words a user can act on." }),
+    promptTokens: t.exposeInt("promptTokens", { nullable: true }),
+    completionTokens: t.exposeInt("completionTokens", { nullable: true }),
+    cost: t.float({ nullable: true, resolve: (m) => (m.cost === null ? null : Number(m.cost)) }),
+    latencyMs: t.exposeInt("latencyMs", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObject("Chat", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    title: t.exposeString("title"),
+    source: t.expose("source", { type: ChatSourceEnum }),
+    model: t.relation("model", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    messages: t.relatedConnection("messages", {
+      description: "Oldest first; `last`/`before` page back from the newest.",
+      cursor: "id",
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    }),
+  }),
+});
+
+const CreateChatInput = builder.inputType("CreateChatInput", {
+  fields: (t) => ({
+    title: t.string({ required: false }),
+    modelId: t.id({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  chats: t.prismaConnection({
+    type: "Chat",
+    cursor: "id",
+    description: "The viewer's chats, most recently active first.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.chat.findMany({ ...query, where: { userId: requireViewer(ctx).id }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] }),
+  }),
+  chat: t.prismaField({
+    type: "Chat",
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, { id }, ctx) => {
+      requireViewer(ctx);
+      await getChat(ctx.db, String(id));
+      return ctx.db.chat.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createChat: t.prismaField({
+    type: "Chat",
+    args: { input: t.arg({ type: CreateChatInput, required: false }) },
+    resolve: (_query, _root, { input }, ctx) =>
+      createChat(ctx.db, requireViewer(ctx).id, { title: input?.title, modelId: input?.modelId == null ? null : String(input.modelId) }),
+  }),
+  renameChat: t.prismaField({
+    type: "Chat",
+    args: { id: t.arg.id(), title: t.arg.string() },
+    resolve: (_query, _root, { id, title }, ctx) => {
+      requireViewer(ctx);
+      return renameChat(ctx.db, String(id), title);
+    },
+  }),
+  deleteChat: t.id({
+    description: "Deletes the chat and its messages. Returns the id.",
+    args: { id: t.arg.id() },
+    resolve: async (_root, { id }, ctx) => {
+      requireViewer(ctx);
+      await deleteChat(ctx.db, String(id));
+      return id;
+    },
+  }),
+}));

@@ -1,0 +1,4 @@
+// Import-only: each file adds its types, queries and mutations to the builder.
+import "./user.ts";
+import "./model.ts";
+import "./chat.ts";

@@ -1,0 +1,100 @@
+/**
+ * graphql-yoga serving the Pothos schema at /graphql: session cookie in, coded and
+ * masked errors out, CSRF prevention, GraphiQL only where configured.
+ */
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { GraphQLError } from "graphql";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { fenceFor } from "../accounts/fence.ts";
+import { userForSession } from "../accounts/service.ts";
+import { AppError } from "../errors.ts";
+import type { AppServices, GraphQLContext } from "./context.ts";
+import { schema } from "./schema.ts";
+
+export const SESSION_COOKIE = "aiui_session";
+/** Browsers must send this header (any value) with every GraphQL request; see useCSRFPrevention. */
+export const CSRF_HEADER = "x-aiui-csrf";
+/** Fences an anonymous request to an id no user has, so a missed auth check still reads nothing. */
+const NOBODY = "anonymous:no-such-user";
+
+export interface ServerContext {
+  clientAddress?: string;
+}
+
+export function readCookie(request: Request, name: string): string | null {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+function sessionCookie(value: string, expiresAt: Date, secure: boolean): string {
+  return [
+    `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Expires=${expiresAt.toUTCString()}`,
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
+}
+
+/** Maps our errors to coded GraphQL errors; masks everything else (no internals to clients). */
+function maskError(error: unknown): Error {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      path: error instanceof GraphQLError ? error.path : undefined,
+    });
+  }
+  // Prisma's "record to update/delete not found" is a fenced or missing row.
+  if ((original as { code?: string } | null)?.code === "P2025") {
+    return new GraphQLError("Not found.", { extensions: { code: "NOT_FOUND" } });
+  }
+  // Errors graphql-js raised itself (validation, variable coercion) are safe to show.
+  if (error instanceof GraphQLError && !error.originalError) {
+    return error.extensions.code ? error : new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, code: "BAD_USER_INPUT" } });
+  }
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+  console.error("Unexpected error in GraphQL operation:", original);
+  return new GraphQLError("Something went wrong on the server. Try again; if it keeps happening, tell the administrator.", {
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  });
+}
+
+export function createGraphQLServer(app: AppServices) {
+  const pendingCookies = new WeakMap<Request, string[]>();
+  const cookiePlugin: Plugin = {
+    onResponse({ request, response }) {
+      for (const cookie of pendingCookies.get(request) ?? []) response.headers.append("set-cookie", cookie);
+    },
+  };
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: app.config.graphiql,
+    landingPage: false,
+    // Same-origin only: the web UI is served from this server.
+    cors: false,
+    maskedErrors: { maskError },
+    logging: app.config.mode === "development" ? "info" : "warn",
+    plugins: [useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }), cookiePlugin],
+    context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
+      const sessionToken = readCookie(request, SESSION_COOKIE);
+      const viewer = sessionToken ? await userForSession(app.rootDb, sessionToken) : null;
+      const setCookie = (cookie: string) => pendingCookies.set(request, [...(pendingCookies.get(request) ?? []), cookie]);
+      return {
+        app,
+        viewer,
+        db: fenceFor(app.rootDb, viewer?.id ?? NOBODY),
+        sessionToken,
+        clientAddress: clientAddress ?? "unknown",
+        setSessionCookie: (token, expiresAt) => setCookie(sessionCookie(token, expiresAt, app.config.auth.cookieSecure)),
+        clearSessionCookie: () => setCookie(sessionCookie("", new Date(0), app.config.auth.cookieSecure)),
+      };
+    },
+  });
+}
