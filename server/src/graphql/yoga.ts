@@ -53,16 +53,35 @@ function maskError(error: unknown): Error {
   if ((original as { code?: string } | null)?.code === "P2025") {
     return new GraphQLError("Not found.", { extensions: { code: "NOT_FOUND" } });
   }
-  // Errors graphql-js raised itself (validation, variable coercion) are safe to show.
-  if (error instanceof GraphQLError && !error.originalError) {
-    return error.extensions.code ? error : new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, code: "BAD_USER_INPUT" } });
+  // Errors graphql-js raised itself (argument coercion) are about the input and safe to show.
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
+    return withCode(error.originalError instanceof GraphQLError ? error.originalError : error);
   }
-  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
   console.error("Unexpected error in GraphQL operation:", original);
   return new GraphQLError("Something went wrong on the server. Try again; if it keeps happening, tell the administrator.", {
     extensions: { code: "INTERNAL_SERVER_ERROR" },
   });
 }
+
+function withCode(error: GraphQLError): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+  });
+}
+
+/** Variable coercion errors ("missing field providerModelId") arrive uncoded; they are input errors. */
+const codeInputErrors: Plugin = {
+  onExecute: () => ({
+    onExecuteDone({ result, setResult }) {
+      if ("errors" in result && result.errors?.length) {
+        setResult({ ...result, errors: result.errors.map((e) => (e instanceof GraphQLError && !e.originalError ? withCode(e) : e)) });
+      }
+    },
+  }),
+};
 
 export function createGraphQLServer(app: AppServices) {
   const pendingCookies = new WeakMap<Request, string[]>();
@@ -80,8 +99,9 @@ export function createGraphQLServer(app: AppServices) {
     // Same-origin only: the web UI is served from this server.
     cors: false,
     maskedErrors: { maskError },
-    logging: app.config.mode === "development" ? "info" : "warn",
-    plugins: [useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }), cookiePlugin],
+    // maskError logs what is unexpected; expected user errors (wrong password…) are not log news.
+    logging: false,
+    plugins: [useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }), cookiePlugin, codeInputErrors],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
       const sessionToken = readCookie(request, SESSION_COOKIE);
       const viewer = sessionToken ? await userForSession(app.rootDb, sessionToken) : null;

@@ -1,0 +1,192 @@
+/**
+ * The per-user fence as a matrix: every query and mutation, run as the owner of the
+ * data, as another signed-in user, and anonymously. Another user's ids answer
+ * NOT_FOUND exactly like ids that do not exist; lists never show others' rows.
+ * A new root field without a row here fails the coverage test at the bottom.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { schema } from "../../server/src/graphql/schema.ts";
+import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+
+let app: TestApp;
+let owner: TestClient;
+let other: TestClient;
+let modelId: string;
+let chatId: string;
+
+type Who = "owner" | "other" | "anonymous";
+type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
+
+interface Row {
+  field: string;
+  /** Builds the operation; run after the fixtures exist, so ids are known. */
+  operation: () => { query: string; variables?: Record<string, unknown> };
+  expect: Record<Who, Outcome>;
+  /** For "ok": what the owner must see. For "EMPTY": the list that must be empty. */
+  check?: (data: any) => void;
+  empty?: (data: any) => unknown[];
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  owner = await app.signedUp("owner@example.com");
+  other = await app.signedUp("other@example.com");
+});
+afterAll(() => app.close());
+
+/** Fresh data per row: destructive rows (delete) must not affect the next one. */
+async function ownerFixtures() {
+  const model = await owner.data(
+    `mutation { createModel(input: { name: "Mine", providerModelId: "m", baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-owner-secret" }) { id } }`,
+  );
+  modelId = model.createModel.id;
+  const chat = await owner.data(`mutation($m: ID) { createChat(input: { title: "Private plans", modelId: $m }) { id } }`, { m: modelId });
+  chatId = chat.createChat.id;
+  await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } });
+}
+
+const rows: Row[] = [
+  {
+    field: "viewer",
+    operation: () => ({ query: `{ viewer { email } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "ok" },
+  },
+  {
+    field: "models",
+    operation: () => ({ query: `{ models { id name } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.models.map((m: { id: string }) => m.id)).toContain(modelId),
+    empty: (d) => d.models,
+  },
+  {
+    field: "model",
+    operation: () => ({ query: `query($id: ID!) { model(id: $id) { id name } }`, variables: { id: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.model.name).toBe("Mine"),
+  },
+  {
+    field: "chats",
+    operation: () => ({ query: `{ chats(first: 50) { edges { node { id title } } } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.chats.edges.map((e: any) => e.node.id)).toContain(chatId),
+    empty: (d) => d.chats.edges,
+  },
+  {
+    field: "chat",
+    operation: () => ({
+      query: `query($id: ID!) { chat(id: $id) { title model { name } messages(last: 5) { edges { node { content } } } } }`,
+      variables: { id: chatId },
+    }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.chat.model.name).toBe("Mine");
+      expect(d.chat.messages.edges[0].node.content).toBe("my secret question");
+    },
+  },
+  {
+    field: "signUp",
+    operation: () => ({
+      query: `mutation($e: String!) { signUp(input: { email: $e, password: "long enough pw" }) { id } }`,
+      variables: { e: `new-${crypto.randomUUID()}@example.com` },
+    }),
+    expect: { owner: "ok", other: "ok", anonymous: "ok" },
+  },
+  {
+    field: "signIn",
+    operation: () => ({ query: `mutation { signIn(input: { email: "owner@example.com", password: "correct horse battery" }) { id } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "ok" },
+  },
+  {
+    field: "signOut",
+    operation: () => ({ query: `mutation { signOut }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "createModel",
+    operation: () => ({ query: `mutation { createModel(input: { name: "N", providerModelId: "m", baseUrl: "https://x.example/v1" }) { id } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "updateModel",
+    operation: () => ({ query: `mutation($id: ID!) { updateModel(id: $id, input: { name: "Renamed" }) { name } }`, variables: { id: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateModel.name).toBe("Renamed"),
+  },
+  {
+    field: "deleteModel",
+    operation: () => ({ query: `mutation($id: ID!) { deleteModel(id: $id) }`, variables: { id: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "createChat",
+    // Pointing a new chat at someone else's model is refused too.
+    operation: () => ({ query: `mutation($m: ID) { createChat(input: { title: "T", modelId: $m }) { id } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "renameChat",
+    operation: () => ({ query: `mutation($id: ID!) { renameChat(id: $id, title: "Hijacked") { title } }`, variables: { id: chatId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.renameChat.title).toBe("Hijacked"),
+  },
+  {
+    field: "deleteChat",
+    operation: () => ({ query: `mutation($id: ID!) { deleteChat(id: $id) }`, variables: { id: chatId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+];
+
+/** The signOut row ends sessions: sign the long-lived identities back in when needed. */
+async function clientFor(who: Who): Promise<TestClient> {
+  for (const [client, email] of [[owner, "owner@example.com"], [other, "other@example.com"]] as const) {
+    if (!client.cookie) {
+      await client.data(`mutation($e: String!) { signIn(input: { email: $e, password: "correct horse battery" }) { id } }`, { e: email });
+    }
+  }
+  // A fresh client each time: the signUp and signIn rows give a client a session.
+  return who === "owner" ? owner : who === "other" ? other : app.client();
+}
+
+describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) => {
+  for (const who of ["other", "anonymous", "owner"] as const) {
+    test(`as ${who}: ${row.expect[who]}`, async () => {
+      const client = await clientFor(who);
+      await ownerFixtures();
+      const { query, variables } = row.operation();
+      const result = await client.request(query, variables);
+      const outcome = row.expect[who];
+      if (outcome === "ok" || outcome === "EMPTY") {
+        expect(result.errors).toBeUndefined();
+        if (outcome === "ok") row.check?.(result.data);
+        else expect(row.empty!(result.data)).toEqual([]);
+      } else {
+        expect(result.data?.[row.field] ?? null).toBeNull();
+        expect(result.errors?.[0]?.extensions?.code).toBe(outcome);
+      }
+      // Whatever another user or nobody tried, the owner's data is untouched.
+      if (who !== "owner") {
+        const chat = await app.db.chat.findUnique({ where: { id: chatId }, include: { messages: true } });
+        expect(chat?.title).toBe("Private plans");
+        expect(chat?.messages.map((m) => m.content)).toEqual(["my secret question"]);
+        expect((await app.db.aiModel.findUnique({ where: { id: modelId } }))?.name).toBe("Mine");
+      }
+    });
+  }
+});
+
+test("an id that does not exist answers exactly like another user's id", async () => {
+  await clientFor("owner");
+  await ownerFixtures();
+  const missing = await other.request(`query($id: ID!) { chat(id: $id) { id } }`, { id: "does-not-exist" });
+  const foreign = await other.request(`query($id: ID!) { chat(id: $id) { id } }`, { id: chatId });
+  expect(foreign.errors?.[0]).toEqual(missing.errors?.[0]);
+});
+
+test("the matrix covers every root field of the schema", () => {
+  const fields = [
+    ...Object.keys(schema.getQueryType()!.getFields()),
+    ...Object.keys(schema.getMutationType()!.getFields()),
+    ...Object.keys(schema.getSubscriptionType()?.getFields() ?? {}),
+  ].sort();
+  expect(rows.map((r) => r.field).sort()).toEqual(fields);
+});

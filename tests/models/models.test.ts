@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createSecretBox } from "../../server/src/crypto/secret-box.ts";
+import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+
+const MODEL_FIELDS = `id name providerModelId baseUrl hasApiKey apiKeyLast4 description bestUseCases
+  inputCostPerMTok outputCostPerMTok maxTokens temperature systemPrompt supportsImages active`;
+const CREATE = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
+const UPDATE = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
+const SECRET = "sk-or-v1-0123456789abcdefWXYZ";
+
+let app: TestApp;
+let ada: TestClient;
+beforeAll(async () => {
+  app = await startTestApp();
+  ada = await app.signedUp("ada@example.com");
+});
+afterAll(() => app.close());
+
+const valid = {
+  name: "GPT-OSS 20B",
+  providerModelId: "openai/gpt-oss-20b:free",
+  baseUrl: "https://openrouter.ai/api/v1/",
+  apiKey: SECRET,
+  description: "Open weights, fast",
+  bestUseCases: "drafts, quick questions",
+  inputCostPerMTok: 0.05,
+  outputCostPerMTok: 0.2,
+  maxTokens: 1024,
+  temperature: 0.3,
+  systemPrompt: "Be brief.",
+  supportsImages: false,
+};
+
+describe("API keys", () => {
+  test("a created model reports only that a key is set and its last four characters", async () => {
+    const { createModel } = await ada.data(CREATE, { input: valid });
+    expect(createModel).toMatchObject({
+      name: "GPT-OSS 20B",
+      baseUrl: "https://openrouter.ai/api/v1",
+      hasApiKey: true,
+      apiKeyLast4: "WXYZ",
+      inputCostPerMTok: 0.05,
+      outputCostPerMTok: 0.2,
+      maxTokens: 1024,
+      temperature: 0.3,
+      active: true,
+    });
+    expect(JSON.stringify(createModel)).not.toContain(SECRET);
+  });
+
+  test("the key is stored encrypted with the server key, and no table holds it in plaintext", async () => {
+    const stored = await app.db.aiModel.findFirstOrThrow({ where: { name: "GPT-OSS 20B" } });
+    expect(stored.apiKeyCiphertext).not.toContain(SECRET);
+    expect(createSecretBox(app.encryptionKey).open(stored.apiKeyCiphertext!)).toBe(SECRET);
+    // A whole-database dump, table by table, never contains the key.
+    const dump = JSON.stringify(
+      await Promise.all([app.db.user.findMany(), app.db.session.findMany(), app.db.aiModel.findMany(), app.db.chat.findMany(), app.db.message.findMany()]),
+    );
+    expect(dump).not.toContain(SECRET);
+    expect(dump).not.toContain("0123456789abcdef");
+  });
+
+  test("omitting apiKey keeps it; a new key replaces it; null removes it", async () => {
+    const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Keyed" } })).createModel;
+    const kept = await ada.data(UPDATE, { id, input: { temperature: 1.5 } });
+    expect(kept.updateModel).toMatchObject({ hasApiKey: true, apiKeyLast4: "WXYZ", temperature: 1.5 });
+    const replaced = await ada.data(UPDATE, { id, input: { apiKey: "sk-new-key-9876" } });
+    expect(replaced.updateModel).toMatchObject({ hasApiKey: true, apiKeyLast4: "9876" });
+    const removed = await ada.data(UPDATE, { id, input: { apiKey: null } });
+    expect(removed.updateModel).toMatchObject({ hasApiKey: false, apiKeyLast4: null });
+    expect((await app.db.aiModel.findUniqueOrThrow({ where: { id } })).apiKeyCiphertext).toBeNull();
+  });
+});
+
+describe("validation names the field and stores nothing", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["baseUrl", { baseUrl: "ftp://example.com" }, "http:// or https://"],
+    ["baseUrl", { baseUrl: "not a url" }, "must be a URL"],
+    ["temperature", { temperature: 2.5 }, "between 0 and 2"],
+    ["temperature", { temperature: -0.1 }, "between 0 and 2"],
+    ["maxTokens", { maxTokens: 0 }, "positive whole number"],
+    ["maxTokens", { maxTokens: -5 }, "positive whole number"],
+    ["inputCostPerMTok", { inputCostPerMTok: -1 }, "zero or more"],
+    ["name", { name: "   " }, "required"],
+  ];
+  for (const [field, change, words] of cases) {
+    test(`${field} = ${JSON.stringify(Object.values(change)[0])}`, async () => {
+      const before = await app.db.aiModel.count();
+      const result = await ada.request(CREATE, { input: { ...valid, ...change } });
+      expect(result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field });
+      expect(result.errors?.[0]?.message).toContain(words);
+      expect(await app.db.aiModel.count()).toBe(before);
+    });
+  }
+
+  test("updates are validated the same way and change nothing", async () => {
+    const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Stable" } })).createModel;
+    const result = await ada.request(UPDATE, { id, input: { name: "Changed", temperature: 9 } });
+    expect(result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "temperature" });
+    expect((await app.db.aiModel.findUniqueOrThrow({ where: { id } })).name).toBe("Stable");
+  });
+
+  test("a missing required field is a GraphQL input error, not a server error", async () => {
+    const result = await ada.request(CREATE, { input: { name: "x", baseUrl: "https://x.example" } });
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(result.errors?.[0]?.message).toContain("providerModelId");
+  });
+});
+
+test("deleting a model keeps its chats, without a model", async () => {
+  const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Short-lived" } })).createModel;
+  const chat = await ada.data(`mutation($m: ID) { createChat(input: { title: "Keep me", modelId: $m }) { id model { id } } }`, { m: id });
+  expect(chat.createChat.model.id).toBe(id);
+  expect(await ada.data(`mutation($id: ID!) { deleteModel(id: $id) }`, { id })).toEqual({ deleteModel: id });
+  const after = await ada.data(`query($id: ID!) { chat(id: $id) { title model { id } } }`, { id: chat.createChat.id });
+  expect(after.chat).toEqual({ title: "Keep me", model: null });
+  const again = await ada.request(`query($id: ID!) { model(id: $id) { id } }`, { id });
+  expect(again.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+});

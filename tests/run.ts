@@ -1,0 +1,50 @@
+/**
+ * `bun run test`: the whole suite, once per database. Always SQLite; PostgreSQL and
+ * MySQL/MariaDB too when TEST_POSTGRES_URL / TEST_MYSQL_URL name a server (.ci/run sets
+ * both). Ends with one plain line "N passed, N failed, N skipped" for CI.
+ * Extra arguments are passed to `bun test` (e.g. a path filter).
+ */
+import { existsSync } from "node:fs";
+
+const passes: { provider: string; env: Record<string, string>; only?: string[] }[] = [{ provider: "sqlite", env: {} }];
+// Tests that touch no database (speech, the fake provider) run in the SQLite pass only.
+const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/graphql", "tests/server"];
+if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: DATABASE_TESTS });
+if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS });
+
+if (!existsSync("server/src/db/generated/sqlite/client.ts")) {
+  console.log("Generating Prisma clients first (bun run db:generate)…");
+  const generated = Bun.spawnSync(["bun", "run", "db:generate"], { stdout: "inherit", stderr: "inherit" });
+  if (generated.exitCode !== 0) process.exit(1);
+}
+
+const extraArgs = process.argv.slice(2);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let anyPassFailed = false;
+
+for (const pass of passes) {
+  const paths = extraArgs.length ? extraArgs : (pass.only ?? []);
+  console.log(`\n=== ${pass.provider} ===`);
+  const child = Bun.spawn(["bun", "test", ...paths], {
+    env: { ...process.env, ...pass.env, AIUI_TEST_DATABASE: pass.provider },
+    stdout: "inherit",
+    stderr: "pipe",
+  });
+  // bun test writes its report to stderr; echo it and keep it to read the counts.
+  let report = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stderr) {
+    const text = decoder.decode(chunk);
+    report += text;
+    process.stderr.write(text);
+  }
+  const exitCode = await child.exited;
+  const count = (word: string) => Number(report.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
+  totals.passed += count("pass");
+  totals.failed += count("fail");
+  totals.skipped += count("skip");
+  if (exitCode !== 0) anyPassFailed = true;
+}
+
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(anyPassFailed || totals.failed > 0 || totals.passed === 0 ? 1 : 0);

@@ -1,0 +1,90 @@
+/**
+ * The real application on a fresh database, driven in process through
+ * `app.handle(new Request(...))`, with a small GraphQL client that keeps its own
+ * session cookie like a browser would.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../server/src/app.ts";
+import { parseConfig } from "../../server/src/env.ts";
+import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
+import { freshDatabase, type TestDatabase } from "./database.ts";
+
+export interface GraphQLResult<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
+}
+
+export class TestClient {
+  cookie: string | null = null;
+  lastResponse: Response | null = null;
+
+  constructor(
+    private readonly app: TestApp,
+    readonly address = "203.0.113.1",
+  ) {}
+
+  async request<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> {
+    const response = await this.app.handle(
+      new Request("http://aiui.test/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          [CSRF_HEADER]: "1",
+          "x-forwarded-for": this.address,
+          ...(this.cookie ? { cookie: this.cookie } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      }),
+    );
+    this.lastResponse = response;
+    for (const setCookie of response.headers.getSetCookie()) {
+      const pair = setCookie.split(";")[0]!;
+      this.cookie = /Expires=Thu, 01 Jan 1970/.test(setCookie) ? null : pair;
+    }
+    return (await response.json()) as GraphQLResult<T>;
+  }
+
+  /** Like request, but fails the test on any GraphQL error. */
+  async data<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const result = await this.request<T>(query, variables);
+    if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data;
+  }
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+export async function startTestApp(env: Record<string, string> = {}) {
+  const database: TestDatabase = await freshDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "aiui-data-"));
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    TRUST_PROXY: "true",
+    ...env,
+  });
+  const encryptionKey = randomBytes(32);
+  const app = createApp({ config, db: database.db, encryptionKey });
+  const testApp = {
+    config,
+    database,
+    db: database.db,
+    encryptionKey,
+    handle: (request: Request) => app.handle(request),
+    client: (address?: string) => new TestClient(testApp, address),
+    /** A new client signed up (and so signed in) as `email`. */
+    async signedUp(email: string, password = "correct horse battery") {
+      const client = new TestClient(testApp);
+      await client.data(`mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
+        input: { email, password, displayName: email.split("@")[0] },
+      });
+      return client;
+    },
+    close: () => database.drop(),
+  };
+  return testApp;
+}
