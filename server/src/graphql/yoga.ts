@@ -3,6 +3,7 @@
  * masked errors out, CSRF prevention, GraphiQL only where configured.
  */
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { fenceFor } from "../accounts/fence.ts";
@@ -48,6 +49,10 @@ function maskError(error: unknown): Error {
       extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       path: error instanceof GraphQLError ? error.path : undefined,
     });
+  }
+  // Pagination arguments Pothos refuses (negative sizes, before with after).
+  if (original instanceof PothosValidationError) {
+    return new GraphQLError(original.message, { extensions: { code: "BAD_USER_INPUT" } });
   }
   // Prisma's "record to update/delete not found" is a fenced or missing row.
   if ((original as { code?: string } | null)?.code === "P2025") {
