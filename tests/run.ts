@@ -12,10 +12,17 @@ const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/cha
 if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: DATABASE_TESTS });
 if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS });
 
-if (!existsSync("server/src/db/generated/sqlite/client.ts")) {
-  console.log("Generating Prisma clients first (bun run db:generate)…");
-  const generated = Bun.spawnSync(["bun", "run", "db:generate"], { stdout: "inherit", stderr: "inherit" });
-  if (generated.exitCode !== 0) process.exit(1);
+// Generated clients follow the schema; regenerate so a schema change is never tested stale.
+run(["bun", "run", "db:generate"]);
+// The browser tests need the built UI; build it once if it is missing.
+if (!existsSync("web/build/index.html")) run(["bun", "run", "web:build"]);
+
+function run(command: string[]): void {
+  const result = Bun.spawnSync(command, { stdout: "inherit", stderr: "inherit" });
+  if (result.exitCode !== 0) {
+    console.log(`\n0 passed, 1 failed (${command.join(" ")} failed)`);
+    process.exit(1);
+  }
 }
 
 const extraArgs = process.argv.slice(2);

@@ -41,7 +41,7 @@ export function resolveEncryptionKey(configured: Buffer | undefined, dataDir: st
   const path = join(dataDir, GENERATED_KEY_FILE);
   if (existsSync(path)) return Buffer.from(readFileSync(path, "utf8").trim(), "base64");
   const key = randomBytes(32);
-  writeFileSync(path, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+  writeFileSync(path, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
   log(`No ENCRYPTION_KEY set: generated one into ${path} (mode 0600). Back it up with the database; without it stored API keys cannot be read.`);
   return key;
 }
