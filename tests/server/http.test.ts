@@ -79,7 +79,7 @@ test("/healthz answers 503 when the database cannot be reached", async () => {
     postgresql: "postgresql://postgres@127.0.0.1:1/aiui",
     mysql: "mysql://root@127.0.0.1:1/aiui",
   };
-  const provider = app.database.provider;
+  const provider: DatabaseProvider = app.database.provider;
   const config = parseConfig({ NODE_ENV: "test", DATA_DIR: app.config.dataDir, DATABASE_URL: unreachable[provider] });
   const database = await openDatabase(config.database.url, provider);
   const offline = createApp({ config, db: database.db, encryptionKey: randomBytes(32) });

@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../server/src/app.ts";
-import { parseConfig } from "../../server/src/env.ts";
+import { type Config, parseConfig } from "../../server/src/env.ts";
 import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
 import { freshDatabase, type TestDatabase } from "./database.ts";
 
@@ -22,7 +22,7 @@ export class TestClient {
   lastResponse: Response | null = null;
 
   constructor(
-    private readonly app: TestApp,
+    private readonly app: Pick<TestApp, "handle">,
     readonly address = "203.0.113.1",
   ) {}
 
@@ -55,9 +55,19 @@ export class TestClient {
   }
 }
 
-export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+export interface TestApp {
+  config: Config;
+  database: TestDatabase;
+  db: TestDatabase["db"];
+  encryptionKey: Buffer;
+  handle(request: Request): Promise<Response>;
+  client(address?: string): TestClient;
+  /** A new client signed up (and so signed in) as `email`. */
+  signedUp(email: string, password?: string): Promise<TestClient>;
+  close(): Promise<void>;
+}
 
-export async function startTestApp(env: Record<string, string> = {}) {
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database: TestDatabase = await freshDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "aiui-data-"));
   const config = parseConfig({
@@ -69,14 +79,13 @@ export async function startTestApp(env: Record<string, string> = {}) {
   });
   const encryptionKey = randomBytes(32);
   const app = createApp({ config, db: database.db, encryptionKey });
-  const testApp = {
+  const testApp: TestApp = {
     config,
     database,
     db: database.db,
     encryptionKey,
     handle: (request: Request) => app.handle(request),
     client: (address?: string) => new TestClient(testApp, address),
-    /** A new client signed up (and so signed in) as `email`. */
     async signedUp(email: string, password = "correct horse battery") {
       const client = new TestClient(testApp);
       await client.data(`mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
