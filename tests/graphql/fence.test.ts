@@ -13,6 +13,7 @@ let owner: TestClient;
 let other: TestClient;
 let modelId: string;
 let chatId: string;
+let tokenId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
@@ -43,6 +44,8 @@ async function ownerFixtures() {
   const chat = await owner.data(`mutation($m: ID) { createChat(input: { title: "Private plans", modelId: $m }) { id } }`, { m: modelId });
   chatId = chat.createChat.id;
   await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } });
+  tokenId = (await owner.data(`mutation { createGlassesToken(name: "Frame") { token { id } } }`)).createGlassesToken.token.id;
+  await owner.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, persona: "Owner persona" }) { persona } }`, { m: modelId });
 }
 
 const rows: Row[] = [
@@ -134,6 +137,39 @@ const rows: Row[] = [
     operation: () => ({ query: `mutation($id: ID!) { deleteChat(id: $id) }`, variables: { id: chatId } }),
     expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
   },
+  {
+    field: "glassesTokens",
+    operation: () => ({ query: `{ glassesTokens { id name } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.glassesTokens.map((t: { id: string }) => t.id)).toContain(tokenId),
+    empty: (d) => d.glassesTokens,
+  },
+  {
+    field: "glassesSettings",
+    operation: () => ({ query: `{ glassesSettings { persona model { id } } }` }),
+    // Everyone has settings of their own; another user's are never the owner's.
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.glassesSettings).toEqual({ persona: "Owner persona", model: { id: modelId } }),
+    empty: (d) => (d.glassesSettings.persona === "" && d.glassesSettings.model === null ? [] : [d.glassesSettings]),
+  },
+  {
+    field: "createGlassesToken",
+    operation: () => ({ query: `mutation { createGlassesToken(name: "Mine too") { secret token { prefix } } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.createGlassesToken.secret).toStartWith(d.createGlassesToken.token.prefix),
+  },
+  {
+    field: "revokeGlassesToken",
+    operation: () => ({ query: `mutation($id: ID!) { revokeGlassesToken(id: $id) }`, variables: { id: tokenId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "updateGlassesSettings",
+    // Choosing someone else's model for one's own glasses is refused too.
+    operation: () => ({ query: `mutation($m: ID) { updateGlassesSettings(input: { imageModelId: $m }) { imageModel { id } } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateGlassesSettings.imageModel.id).toBe(modelId),
+  },
 ];
 
 /** The signOut row ends sessions: sign the long-lived identities back in when needed. */
@@ -169,6 +205,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(chat?.title).toBe("Private plans");
         expect(chat?.messages.map((m) => m.content)).toEqual(["my secret question"]);
         expect((await app.db.aiModel.findUnique({ where: { id: modelId } }))?.name).toBe("Mine");
+        expect(await app.db.glassesToken.count({ where: { id: tokenId } })).toBe(1);
       }
     });
   }

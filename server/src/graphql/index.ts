@@ -2,3 +2,4 @@
 import "./user.ts";
 import "./model.ts";
 import "./chat.ts";
+import "./glasses.ts";
