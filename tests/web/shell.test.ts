@@ -1,0 +1,119 @@
+/**
+ * The built web UI in a real browser against the real server: sign up through the
+ * form, start a chat, and check that another account cannot see it.
+ *
+ * Needs `bun run web:build` first (this test builds nothing) and Chromium at
+ * /usr/bin/chromium (`apt-get install -y chromium`).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { startTestApp, type TestApp } from "../support/app.ts";
+
+const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
+const STEP_TIMEOUT_MS = 5_000;
+
+let app: TestApp;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_BUILD_DIR, "index.html"))) {
+    throw new Error(`The web UI is not built (${WEB_BUILD_DIR}/index.html is missing): run \`bun run web:build\` first.`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
+  app = await startTestApp({ WEB_BUILD_DIR });
+  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.handle(request) });
+  baseUrl = `http://127.0.0.1:${server.port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop(true);
+  await app?.close();
+});
+
+/** A fresh browser profile (own cookies), failing the test on any uncaught page error. */
+async function openBrowserSession(): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  return { page, pageErrors };
+}
+
+async function signUpThroughForm(page: Page, email: string, displayName: string) {
+  await page.goto(`${baseUrl}/`);
+  // Signed out, the app sends you to the sign-in page.
+  await page.waitForURL(`${baseUrl}/signin`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${baseUrl}/`);
+  await page.getByText(`Signed in as ${displayName}`).waitFor();
+}
+
+const chatList = (page: Page) => page.getByRole("list", { name: "Your chats" });
+
+/** Set by the first test, for the second. */
+let firstUsersChatPath: string | null = null;
+
+test("a new user signs up through the form, starts a chat and sees it listed", async () => {
+  const { page, pageErrors } = await openBrowserSession();
+
+  await signUpThroughForm(page, "ada@example.com", "Ada");
+  await page.getByText("No chats yet.").waitFor();
+  expect(await chatList(page).count()).toBe(0);
+
+  await page.getByLabel("Title").fill("Plans for Lisbon");
+  await page.getByRole("button", { name: "Start chat" }).click();
+  const chatLink = chatList(page).getByRole("link", { name: "Plans for Lisbon" });
+  await chatLink.waitFor();
+  expect(await page.getByText("No chats yet.").count()).toBe(0);
+  firstUsersChatPath = await chatLink.getAttribute("href");
+  expect(firstUsersChatPath).toMatch(/^\/chats\/\w+$/);
+
+  // The session survives a reload, and the chat opens on its own page.
+  await page.reload();
+  await chatLink.click();
+  await page.getByRole("heading", { name: "Plans for Lisbon" }).waitFor();
+  expect(page.url()).toBe(`${baseUrl}${firstUsersChatPath}`);
+
+  expect(pageErrors).toEqual([]);
+  await page.context().close();
+});
+
+test("another user, in another browser profile, does not see that chat", async () => {
+  if (!firstUsersChatPath) throw new Error("needs the chat the previous test creates");
+  const { page, pageErrors } = await openBrowserSession();
+
+  await signUpThroughForm(page, "grace@example.com", "Grace");
+  await page.getByText("No chats yet.").waitFor();
+  expect(await page.getByText("Plans for Lisbon").count()).toBe(0);
+
+  // Not even by its address.
+  await page.goto(`${baseUrl}${firstUsersChatPath}`);
+  await page.getByRole("heading", { name: "Not found" }).waitFor();
+  expect(await page.getByText("Plans for Lisbon").count()).toBe(0);
+
+  expect(pageErrors).toEqual([]);
+  await page.context().close();
+});

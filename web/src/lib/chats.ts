@@ -1,0 +1,84 @@
+/** Chats as the web UI reads and changes them. */
+import { client, dataOf, gql } from "./graphql.ts";
+
+export interface ChatSummary {
+  id: string;
+  title: string;
+  updatedAt: string;
+}
+
+export interface ChatPage {
+  edges: { node: ChatSummary }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export const CHATS_PER_PAGE = 50;
+
+const CHATS = gql<{ chats: ChatPage }, { first: number; after: string | null }>`
+  query Chats($first: Int!, $after: String) {
+    chats(first: $first, after: $after) {
+      edges { node { id title updatedAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+/** Most recently active first; `after` is the previous page's endCursor. */
+export async function fetchChats(after: string | null = null): Promise<ChatPage> {
+  return dataOf(await client.query(CHATS, { first: CHATS_PER_PAGE, after })).chats;
+}
+
+export const CREATE_CHAT = gql<{ createChat: ChatSummary }, { input: { title: string | null } }>`
+  mutation CreateChat($input: CreateChatInput) {
+    createChat(input: $input) { id title updatedAt }
+  }
+`;
+
+export const RENAME_CHAT = gql<{ renameChat: ChatSummary }, { id: string; title: string }>`
+  mutation RenameChat($id: ID!, $title: String!) {
+    renameChat(id: $id, title: $title) { id title updatedAt }
+  }
+`;
+
+export const DELETE_CHAT = gql<{ deleteChat: string }, { id: string }>`
+  mutation DeleteChat($id: ID!) {
+    deleteChat(id: $id)
+  }
+`;
+
+export type MessageRole = "SYSTEM" | "USER" | "ASSISTANT";
+export type MessageStatus = "COMPLETE" | "STREAMING" | "FAILED" | "CANCELLED";
+
+export interface Message {
+  id: string;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  error: string | null;
+  createdAt: string;
+}
+
+export interface ChatWithMessages {
+  id: string;
+  title: string;
+  messages: { edges: { node: Message }[]; pageInfo: { hasPreviousPage: boolean } };
+}
+
+export const MESSAGES_SHOWN = 50;
+
+const CHAT = gql<{ chat: ChatWithMessages }, { id: string; last: number }>`
+  query Chat($id: ID!, $last: Int!) {
+    chat(id: $id) {
+      id
+      title
+      messages(last: $last) {
+        edges { node { id role content status error createdAt } }
+        pageInfo { hasPreviousPage }
+      }
+    }
+  }
+`;
+
+export async function fetchChat(id: string): Promise<ChatWithMessages> {
+  return dataOf(await client.query(CHAT, { id, last: MESSAGES_SHOWN })).chat;
+}
