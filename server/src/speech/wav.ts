@@ -181,7 +181,7 @@ export function decodeWav(bytes: Uint8Array, targetRate = WHISPER_SAMPLE_RATE): 
 }
 
 /** Encodes mono float samples as a 16-bit PCM WAV file. */
-export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
+export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array<ArrayBuffer> {
   const dataSize = samples.length * 2;
   const bytes = new Uint8Array(44 + dataSize);
   const view = new DataView(bytes.buffer);

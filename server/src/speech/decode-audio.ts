@@ -1,0 +1,42 @@
+// One entry point for uploaded audio: WAV is decoded in-process (fast, no dependency),
+// everything else goes through ffmpeg when it is installed.
+import { AudioDecodeError, UnsupportedAudioError } from "./errors";
+import { decodeWithFfmpeg, type FfmpegOptions } from "./ffmpeg";
+import { decodeWav } from "./wav";
+
+export type AudioContainer = "wav" | "ogg" | "webm" | "mp3" | "mp4" | "flac" | "unknown";
+
+export type DecodeAudioOptions = FfmpegOptions;
+
+const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+
+/** Guesses the container from its magic bytes (the upload's file name and type are unreliable). */
+export function sniffAudioContainer(bytes: Uint8Array): AudioContainer {
+  // A RIFF header too short to name its form is a truncated WAV far more often than not.
+  if (ascii(bytes, 0, 4) === "RIFF" && (bytes.length < 12 || ascii(bytes, 8, 12) === "WAVE")) return "wav";
+  if (ascii(bytes, 0, 4) === "OggS") return "ogg";
+  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return "webm";
+  if (ascii(bytes, 4, 8) === "ftyp") return "mp4";
+  if (ascii(bytes, 0, 4) === "fLaC") return "flac";
+  // ID3 tag, or an MPEG audio frame sync (11 set bits).
+  if (ascii(bytes, 0, 3) === "ID3" || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return "mp3";
+  return "unknown";
+}
+
+/**
+ * Decodes an uploaded audio file to 16 kHz mono float samples.
+ * Throws AudioDecodeError for broken files and UnsupportedAudioError (→ 415) for formats
+ * that need ffmpeg when it is not installed.
+ */
+export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions = {}): Promise<Float32Array> {
+  if (bytes.length === 0) throw new AudioDecodeError("the audio upload is empty");
+  if (sniffAudioContainer(bytes) === "wav") {
+    try {
+      return decodeWav(bytes);
+    } catch (error) {
+      // A WAV with a codec we don't decode (ADPCM, µ-law, …) may still be fine for ffmpeg.
+      if (!(error instanceof UnsupportedAudioError)) throw error;
+    }
+  }
+  return decodeWithFfmpeg(bytes, options);
+}

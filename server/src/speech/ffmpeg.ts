@@ -1,0 +1,96 @@
+// Converts compressed audio (ogg/opus, mp3, m4a, webm, flac, …) to 16 kHz mono through the
+// ffmpeg command line tool, when it is installed. Without it, such uploads are answered 415.
+import { randomUUID } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AudioDecodeError, UnsupportedAudioError } from "./errors";
+import { WHISPER_SAMPLE_RATE } from "./wav";
+
+export interface FfmpegOptions {
+  /** The ffmpeg executable: a name looked up in PATH or a path; default "ffmpeg". */
+  ffmpegPath?: string;
+  /** Kill ffmpeg after this long; default 30 000 ms. */
+  timeoutMs?: number;
+  /** Decode at most this much audio, bounding memory for long uploads; default 600 s. */
+  maxSeconds?: number;
+}
+
+const availability = new Map<string, Promise<boolean>>();
+
+/** Whether `ffmpegPath` runs; checked once per path, then cached. */
+export function isFfmpegAvailable(ffmpegPath = "ffmpeg"): Promise<boolean> {
+  let known = availability.get(ffmpegPath);
+  if (!known) {
+    known = (async () => {
+      try {
+        const proc = Bun.spawn([ffmpegPath, "-hide_banner", "-version"], { stdout: "ignore", stderr: "ignore" });
+        return (await proc.exited) === 0;
+      } catch {
+        return false; // not found or not executable
+      }
+    })();
+    availability.set(ffmpegPath, known);
+  }
+  return known;
+}
+
+/**
+ * MP4/M4A files usually keep their index (moov) after the audio, which ffmpeg cannot reach
+ * on a pipe once the file outgrows its read buffer; those go through a temporary file.
+ */
+function needsSeekableInput(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === "ftyp";
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trim().split("\n").slice(-count).join(" | ");
+}
+
+/** Decodes any container ffmpeg understands to mono float samples at 16 kHz. */
+export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions = {}): Promise<Float32Array> {
+  const { ffmpegPath = "ffmpeg", timeoutMs = 30_000, maxSeconds = 600 } = options;
+  if (!(await isFfmpegAvailable(ffmpegPath))) {
+    throw new UnsupportedAudioError(
+      `this audio format needs ffmpeg, which is not installed (looked for "${ffmpegPath}"); ` +
+        "send PCM WAV, or install ffmpeg on the server",
+    );
+  }
+
+  const tempFile = needsSeekableInput(bytes) ? join(tmpdir(), `aiui-audio-${randomUUID()}.m4a`) : null;
+  if (tempFile) await writeFile(tempFile, bytes);
+  try {
+    const proc = Bun.spawn(
+      [
+        ffmpegPath,
+        ...["-hide_banner", "-loglevel", "error", "-nostdin"],
+        ...["-i", tempFile ?? "pipe:0"],
+        ...["-vn", "-t", String(maxSeconds)],
+        ...["-f", "s16le", "-acodec", "pcm_s16le", "-ar", String(WHISPER_SAMPLE_RATE), "-ac", "1", "pipe:1"],
+      ],
+      { stdin: tempFile ? "ignore" : bytes, stdout: "pipe", stderr: "pipe" },
+    );
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill();
+    }, timeoutMs);
+    const [pcm, errors, exitCode] = await Promise.all([
+      new Response(proc.stdout).arrayBuffer(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]).finally(() => clearTimeout(timer));
+
+    if (timedOut) throw new AudioDecodeError(`ffmpeg did not finish decoding within ${timeoutMs} ms`);
+    if (exitCode !== 0) {
+      throw new AudioDecodeError(`ffmpeg could not decode the audio: ${lastLines(errors, 3) || `exit code ${exitCode}`}`);
+    }
+    const ints = new Int16Array(pcm, 0, pcm.byteLength >> 1);
+    if (ints.length === 0) throw new AudioDecodeError("ffmpeg found no audio in the upload");
+    const samples = new Float32Array(ints.length);
+    for (let i = 0; i < ints.length; i++) samples[i] = (ints[i] as number) / 32768;
+    return samples;
+  } finally {
+    if (tempFile) await rm(tempFile, { force: true });
+  }
+}

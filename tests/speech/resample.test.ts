@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { resample } from "../../server/src/speech/resample";
+import { sine, toneLevel, zeroCrossingFrequency } from "./helpers";
+
+describe("resample", () => {
+  test("equal rates return the input untouched", () => {
+    const input = sine(440, 16000, 0.1);
+    expect(resample(input, 16000, 16000)).toBe(input);
+  });
+
+  for (const rate of [8000, 11025, 22050, 44100, 48000, 96000]) {
+    test(`440 Hz at ${rate} Hz stays 440 Hz at 16 kHz with the same level`, () => {
+      const out = resample(sine(440, rate, 1, 0.5), rate, 16000);
+      expect(out.length).toBe(16000);
+      expect(zeroCrossingFrequency(out, 16000)).toBeCloseTo(440, 1);
+      const middle = out.subarray(500, out.length - 500);
+      expect(toneLevel(middle, 16000, 440)).toBeCloseTo(0.25, 2); // amplitude 0.5 → bin 0.25
+    });
+  }
+
+  test("downsampling removes content above the new Nyquist instead of aliasing it", () => {
+    // 12 kHz at 44.1 kHz would fold to 4 kHz at 16 kHz without a low-pass.
+    const out = resample(sine(12000, 44100, 1, 0.5), 44100, 16000);
+    const middle = out.subarray(500, out.length - 500);
+    expect(toneLevel(middle, 16000, 4000)).toBeLessThan(0.25 * 1e-3); // < -60 dB
+  });
+
+  test("passband edge (7 kHz) survives 48 → 16 kHz", () => {
+    const out = resample(sine(7000, 48000, 1, 0.5), 48000, 16000);
+    const middle = out.subarray(500, out.length - 500);
+    expect(toneLevel(middle, 16000, 7000)).toBeGreaterThan(0.25 * 0.8);
+  });
+
+  test("upsampling 8 → 16 kHz interpolates between the original samples", () => {
+    const input = sine(1000, 8000, 0.5, 0.5);
+    const out = resample(input, 8000, 16000);
+    expect(out.length).toBe(input.length * 2);
+    for (let i = 200; i < input.length - 200; i++) {
+      expect(Math.abs((out[2 * i] as number) - (input[i] as number))).toBeLessThan(0.01);
+    }
+  });
+
+  test("30 s of 44.1 kHz audio resamples quickly", () => {
+    const input = sine(440, 44100, 30);
+    const started = performance.now();
+    resample(input, 44100, 16000);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});
