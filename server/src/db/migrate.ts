@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import type { DatabaseProvider } from "../env.ts";
 import type { Db } from "./client.ts";
 
-const migrationsRoot = resolve(import.meta.dir, "../../../prisma/migrations");
+export const MIGRATIONS_ROOT = resolve(import.meta.dir, "../../../prisma/migrations");
 
 export interface Migration {
   name: string;
@@ -19,8 +19,8 @@ export interface Migration {
   checksum: string;
 }
 
-export function listMigrations(provider: DatabaseProvider): Migration[] {
-  const dir = join(migrationsRoot, provider);
+export function listMigrations(provider: DatabaseProvider, root = MIGRATIONS_ROOT): Migration[] {
+  const dir = join(root, provider);
   return readdirSync(dir)
     .filter((name) => existsSync(join(dir, name, "migration.sql")))
     .sort()
@@ -50,7 +50,21 @@ const ledgerInsert: Record<DatabaseProvider, string> = {
   mysql: "INSERT INTO `_aiui_migrations` (`name`, `checksum`, `appliedAt`) VALUES (?, ?, ?)",
 };
 
-export async function applyMigrations(db: Db, provider: DatabaseProvider, log: (line: string) => void = () => {}): Promise<string[]> {
+/**
+ * Prisma's SQLite migrations rebuild a table to change it, between PRAGMA foreign_keys=OFF
+ * and ON. SQLite ignores that pragma inside a transaction, where the DROP of the old table
+ * would cascade-delete its children's rows; such a migration runs outside one.
+ */
+function needsForeignKeysOff(provider: DatabaseProvider, sql: string): boolean {
+  return provider === "sqlite" && /PRAGMA foreign_keys\s*=\s*OFF/i.test(sql);
+}
+
+export async function applyMigrations(
+  db: Db,
+  provider: DatabaseProvider,
+  log: (line: string) => void = () => {},
+  root = MIGRATIONS_ROOT,
+): Promise<string[]> {
   await db.$executeRawUnsafe(ledgerDdl[provider]);
   const applied = new Map(
     (await db.$queryRawUnsafe<{ name: string; checksum: string }[]>("SELECT name, checksum FROM _aiui_migrations")).map((row) => [
@@ -59,7 +73,7 @@ export async function applyMigrations(db: Db, provider: DatabaseProvider, log: (
     ]),
   );
   const done: string[] = [];
-  for (const migration of listMigrations(provider)) {
+  for (const migration of listMigrations(provider, root)) {
     const previous = applied.get(migration.name);
     if (previous !== undefined) {
       if (previous !== migration.checksum) {
@@ -70,8 +84,8 @@ export async function applyMigrations(db: Db, provider: DatabaseProvider, log: (
     const statements = statementsOf(migration.sql);
     const record = (runner: Pick<Db, "$executeRawUnsafe">) =>
       runner.$executeRawUnsafe(ledgerInsert[provider], migration.name, migration.checksum, new Date().toISOString());
-    if (provider === "mysql") {
-      // MySQL commits DDL implicitly, so a transaction would protect nothing.
+    if (provider === "mysql" || needsForeignKeysOff(provider, migration.sql)) {
+      // MySQL commits DDL implicitly, so a transaction would protect nothing there.
       for (const statement of statements) await db.$executeRawUnsafe(statement);
       await record(db);
     } else {
