@@ -117,3 +117,10 @@ test("deleting a model keeps its chats, without a model", async () => {
   const again = await ada.request(`query($id: ID!) { model(id: $id) { id } }`, { id });
   expect(again.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
 });
+
+test("a 50,000-character system prompt in a 3-byte script (150 KB of UTF-8) is stored whole on every database", async () => {
+  const prompt = "漢".repeat(50_000);
+  const { createModel } = await ada.data(CREATE, { input: { ...valid, name: "Long prompt", systemPrompt: prompt } });
+  expect(createModel.systemPrompt).toBe(prompt);
+  expect((await app.db.aiModel.findUniqueOrThrow({ where: { id: createModel.id } })).systemPrompt).toBe(prompt);
+});
