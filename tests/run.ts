@@ -6,11 +6,16 @@
  */
 import { existsSync } from "node:fs";
 
-const passes: { provider: string; env: Record<string, string>; only?: string[] }[] = [{ provider: "sqlite", env: {} }];
+// Two server processes sharing PostgreSQL and Redis (TEST_REDIS_URL): only in the PostgreSQL pass,
+// never elsewhere (there they would fail, by design, rather than pass without testing anything).
+const MULTI_INSTANCE = "tests/multi-instance";
+const passes: { provider: string; env: Record<string, string>; only?: string[]; ignore?: string[] }[] = [
+  { provider: "sqlite", env: {}, ignore: [`${MULTI_INSTANCE}/**`] },
+];
 // Tests that touch no database (speech, the fake provider) run in the SQLite pass only.
-const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/graphql", "tests/server"];
-if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: DATABASE_TESTS });
-if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS });
+const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/graphql", "tests/server", "tests/streaming", "tests/glasses"];
+if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: [...DATABASE_TESTS, MULTI_INSTANCE] });
+if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS, ignore: [`${MULTI_INSTANCE}/**`] });
 
 // Generated clients follow the schema; regenerate so a schema change is never tested stale.
 run(["bun", "run", "db:generate"]);
@@ -31,8 +36,10 @@ let anyPassFailed = false;
 
 for (const pass of passes) {
   const paths = extraArgs.length ? extraArgs : (pass.only ?? []);
+  if (pass.ignore && paths.length > 0 && paths.every((path) => path.replace(/^\.\//, "").startsWith(MULTI_INSTANCE))) continue;
   console.log(`\n=== ${pass.provider} ===`);
-  const child = Bun.spawn(["bun", "test", ...paths], {
+  const ignore = (pass.ignore ?? []).map((pattern) => `--path-ignore-patterns=${pattern}`);
+  const child = Bun.spawn(["bun", "test", ...ignore, ...paths], {
     env: { ...process.env, ...pass.env, AIUI_TEST_DATABASE: pass.provider },
     stdout: "inherit",
     stderr: "pipe",

@@ -41,6 +41,8 @@ export function deriveSchema(provider: Provider): string {
   }
   if (provider === "mysql") {
     text = text.replace(/^(\s+\w+\s+String\??)(.*?)\s*\/\/ long-text$/gm, "$1$2 @db.Text");
+    // MySQL's TEXT holds 64 KB; message text (100k characters, replies of any length) needs MEDIUMTEXT (16 MB).
+    text = text.replace(/^(\s+\w+\s+String\??)(.*?)\s*\/\/ huge-text$/gm, "$1$2 @db.MediumText");
   }
   return text;
 }

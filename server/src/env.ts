@@ -66,6 +66,15 @@ function httpUrl(vars: Vars, name: string): string | undefined {
   return raw.replace(/\/+$/, "");
 }
 
+function redisUrl(vars: Vars): string | undefined {
+  const raw = read(vars, "REDIS_URL");
+  if (raw === undefined) return undefined;
+  if (!/^rediss?:\/\/[^/]/.test(raw)) {
+    throw new ConfigError("REDIS_URL", `must start with redis:// or rediss://, got "${raw.replace(/\/\/[^@]*@/, "//***@")}"`);
+  }
+  return raw;
+}
+
 export function databaseProviderOf(url: string, variable = "DATABASE_URL"): DatabaseProvider {
   if (url.startsWith("file:")) return "sqlite";
   if (/^postgres(ql)?:\/\//.test(url)) return "postgresql";
@@ -84,6 +93,35 @@ function encryptionKey(vars: Vars): Buffer | undefined {
     throw new ConfigError("ENCRYPTION_KEY", "must be 32 bytes, as 64 hex characters or base64 (try: openssl rand -base64 32)");
   }
   return key;
+}
+
+const WHISPER_DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] as const;
+
+function speechConfig(vars: Vars, dataDir: string) {
+  const backend = oneOf(vars, "STT_BACKEND", ["whisper", "openai"] as const, "whisper");
+  const openaiBaseUrl = httpUrl(vars, "STT_OPENAI_BASE_URL");
+  if (backend === "openai" && !openaiBaseUrl) {
+    throw new ConfigError("STT_OPENAI_BASE_URL", "is required when STT_BACKEND=openai (e.g. https://api.openai.com/v1)");
+  }
+  return {
+    backend,
+    whisper: {
+      /** Hub id (downloaded once into cacheDir when allowed) or a local folder with the ONNX files. */
+      model: read(vars, "WHISPER_MODEL") ?? "onnx-community/whisper-base",
+      dtype: oneOf(vars, "WHISPER_DTYPE", WHISPER_DTYPES, "fp32"),
+      cacheDir: resolve(read(vars, "WHISPER_CACHE_DIR") ?? resolve(dataDir, "models")),
+      allowRemote: boolean(vars, "WHISPER_ALLOW_REMOTE", true),
+      /** Load the model in the background at start instead of on the first request. */
+      preload: boolean(vars, "WHISPER_PRELOAD", false),
+    },
+    openai: {
+      baseUrl: openaiBaseUrl,
+      apiKey: read(vars, "STT_OPENAI_API_KEY"),
+      model: read(vars, "STT_OPENAI_MODEL") ?? "whisper-1",
+    },
+    /** ffmpeg decodes non-WAV uploads (ogg/opus, mp3, m4a, webm); without it those get 415. */
+    ffmpegPath: read(vars, "FFMPEG_PATH") ?? "ffmpeg",
+  };
 }
 
 export function parseConfig(vars: Vars) {
@@ -109,6 +147,27 @@ export function parseConfig(vars: Vars) {
       signinMaxAttempts: integer(vars, "SIGNIN_MAX_ATTEMPTS", 5, 1, 1000),
       signinWindowSeconds: integer(vars, "SIGNIN_WINDOW_SECONDS", 900, 1, 86400),
       trustProxy: boolean(vars, "TRUST_PROXY", false),
+    },
+    /** Several instances share stream events and cancel requests through Redis; unset: one instance, in-process. */
+    redisUrl: redisUrl(vars),
+    replies: {
+      /** Partial text of a streaming reply is written at most this often (the final text once at the end). */
+      checkpointMs: integer(vars, "STREAM_CHECKPOINT_MS", 1000, 50, 600_000),
+      /** A reply fails when the provider sends no first token within this time. */
+      firstTokenTimeoutMs: integer(vars, "PROVIDER_FIRST_TOKEN_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      /** A reply fails when the provider goes silent this long in the middle of it. */
+      idleTimeoutMs: integer(vars, "PROVIDER_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+      /** Context window (tokens) assumed for models that do not set their own. */
+      defaultContextWindow: integer(vars, "CONTEXT_WINDOW_TOKENS", 16_384, 256, 10_000_000),
+    },
+    speech: speechConfig(vars, dataDir),
+    glasses: {
+      /** Besides Authorization, the header the Noa app may carry the token in. */
+      tokenHeader: (read(vars, "GLASSES_TOKEN_HEADER") ?? "x-api-key").toLowerCase(),
+      /** Opt-in: requests without a token act as this account (email). For a server behind a VPN only. */
+      anonymousUserEmail: read(vars, "GLASSES_ANONYMOUS_USER")?.toLowerCase(),
+      ttsModel: read(vars, "GLASSES_TTS_MODEL") ?? "tts-1",
+      ttsVoice: read(vars, "GLASSES_TTS_VOICE") ?? "alloy",
     },
   };
 }

@@ -1,10 +1,11 @@
 /** Start-up: configuration, data folder, database and migrations, then serve. */
-import { createApp } from "./app.ts";
+import { createApp, createServices } from "./app.ts";
 import { resolveEncryptionKey } from "./crypto/secret-box.ts";
 import { openDatabase } from "./db/client.ts";
 import { ensureDataDir } from "./db/data-dir.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { ConfigError, parseConfig } from "./env.ts";
+import { speechFromConfig } from "./speech/from-config.ts";
 
 const log = (line: string) => console.log(`[aiui] ${line}`);
 
@@ -24,11 +25,22 @@ const encryptionKey = resolveEncryptionKey(config.encryptionKey, config.dataDir,
 const database = await openDatabase(config.database.url, config.database.provider);
 await applyMigrations(database.db, database.provider, log);
 
-const app = createApp({ config, db: database.db, encryptionKey }).listen({ hostname: config.host, port: config.port });
+const speech = speechFromConfig(config.speech, log);
+const services = createServices({ config, db: database.db, encryptionKey });
+// Replies a previous run left STREAMING (a crash) end as FAILED "interrupted", keeping their text.
+const interrupted = await services.replies.recover().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
+if (interrupted.length > 0) log(`marked ${interrupted.length} interrupted repl${interrupted.length === 1 ? "y" : "ies"} as failed`);
+const app = createApp({ config, db: database.db, encryptionKey, speech }, services).listen({ hostname: config.host, port: config.port });
 log(`serving on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server?.port} (${config.database.provider} database)`);
 
 const shutdown = async () => {
+  // Replies in progress end FAILED "interrupted" with their text written, and their followers are told.
+  await services.replies.close();
   await app.stop();
+  await speech.close();
   await database.close();
   process.exit(0);
 };

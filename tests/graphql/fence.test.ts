@@ -14,6 +14,7 @@ let other: TestClient;
 let modelId: string;
 let chatId: string;
 let tokenId: string;
+let messageId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
@@ -26,6 +27,8 @@ interface Row {
   /** For "ok": what the owner must see. For "EMPTY": the list that must be empty. */
   check?: (data: any) => void;
   empty?: (data: any) => unknown[];
+  /** A subscription: run over SSE, judged by its first event. */
+  subscription?: true;
 }
 
 beforeAll(async () => {
@@ -43,7 +46,7 @@ async function ownerFixtures() {
   modelId = model.createModel.id;
   const chat = await owner.data(`mutation($m: ID) { createChat(input: { title: "Private plans", modelId: $m }) { id } }`, { m: modelId });
   chatId = chat.createChat.id;
-  await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } });
+  messageId = (await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } })).id;
   tokenId = (await owner.data(`mutation { createGlassesToken(name: "Frame") { token { id } } }`)).createGlassesToken.token.id;
   await owner.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, persona: "Owner persona" }) { persona } }`, { m: modelId });
 }
@@ -170,6 +173,36 @@ const rows: Row[] = [
     expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
     check: (d) => expect(d.updateGlassesSettings.imageModel.id).toBe(modelId),
   },
+  {
+    field: "sendMessage",
+    // The reply fails in the background (nothing listens on the model's port); the send itself is fine.
+    operation: () => ({
+      query: `mutation($c: ID!) { sendMessage(chatId: $c, content: "hello") { chat { id } message { content } reply { status } } }`,
+      variables: { c: chatId },
+    }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.sendMessage).toEqual({ chat: { id: chatId }, message: { content: "hello" }, reply: { status: "STREAMING" } }),
+  },
+  {
+    field: "regenerate",
+    operation: () => ({ query: `mutation($c: ID!) { regenerate(chatId: $c) { status } }`, variables: { c: chatId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.regenerate.status).toBe("STREAMING"),
+  },
+  {
+    field: "cancelReply",
+    // A message that is not streaming comes back unchanged.
+    operation: () => ({ query: `mutation($id: ID!) { cancelReply(messageId: $id) { content status } }`, variables: { id: messageId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.cancelReply).toEqual({ content: "my secret question", status: "COMPLETE" }),
+  },
+  {
+    field: "replyStream",
+    subscription: true,
+    operation: () => ({ query: `subscription($id: ID!) { replyStream(messageId: $id) { delta done } }`, variables: { id: messageId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.replyStream).toEqual({ delta: "my secret question", done: true }),
+  },
 ];
 
 /** The signOut row ends sessions: sign the long-lived identities back in when needed. */
@@ -189,7 +222,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
       const client = await clientFor(who);
       await ownerFixtures();
       const { query, variables } = row.operation();
-      const result = await client.request(query, variables);
+      const result = row.subscription ? (await client.stream(query, variables))[0]! : await client.request(query, variables);
       const outcome = row.expect[who];
       if (outcome === "ok" || outcome === "EMPTY") {
         expect(result.errors).toBeUndefined();

@@ -4,6 +4,7 @@ import { createApp } from "../../server/src/app.ts";
 import { openDatabase } from "../../server/src/db/client.ts";
 import { type DatabaseProvider, parseConfig } from "../../server/src/env.ts";
 import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
+import { speechFromConfig } from "../../server/src/speech/from-config.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 let app: TestApp;
@@ -82,7 +83,7 @@ test("/healthz answers 503 when the database cannot be reached", async () => {
   const provider: DatabaseProvider = app.database.provider;
   const config = parseConfig({ NODE_ENV: "test", DATA_DIR: app.config.dataDir, DATABASE_URL: unreachable[provider] });
   const database = await openDatabase(config.database.url, provider);
-  const offline = createApp({ config, db: database.db, encryptionKey: randomBytes(32) });
+  const offline = createApp({ config, db: database.db, encryptionKey: randomBytes(32), speech: speechFromConfig(config.speech, () => {}) });
   const response = await offline.handle(new Request("http://aiui.test/healthz"));
   expect(response.status).toBe(503);
   expect(await response.json()).toEqual({ status: "error", database: "unreachable" });

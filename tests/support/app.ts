@@ -7,9 +7,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../server/src/app.ts";
+import { createApp, createServices } from "../../server/src/app.ts";
+import type { AppServices } from "../../server/src/graphql/context.ts";
 import { type Config, parseConfig } from "../../server/src/env.ts";
 import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
+import { speechFromConfig } from "../../server/src/speech/from-config.ts";
+import type { SpeechToText } from "../../server/src/speech/index.ts";
 import { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
@@ -53,6 +56,35 @@ export class TestClient {
     if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
     return result.data;
   }
+
+  /**
+   * A subscription over SSE (Accept: text/event-stream), read until the server completes
+   * it: every event's result, in order. (tests/support/streams.ts reads a listening server.)
+   */
+  async stream<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>[]> {
+    const response = await this.app.handle(
+      new Request("http://aiui.test/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          [CSRF_HEADER]: "1",
+          "x-forwarded-for": this.address,
+          ...(this.cookie ? { cookie: this.cookie } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      }),
+    );
+    this.lastResponse = response;
+    if (!response.headers.get("content-type")?.startsWith("text/event-stream")) return [(await response.json()) as GraphQLResult<T>];
+    const results: GraphQLResult<T>[] = [];
+    for (const block of (await response.text()).split("\n\n")) {
+      const lines = block.split("\n");
+      const data = lines.find((line) => line.startsWith("data:"))?.slice(5).trim();
+      if (lines.includes("event: next") && data) results.push(JSON.parse(data) as GraphQLResult<T>);
+    }
+    return results;
+  }
 }
 
 export interface TestApp {
@@ -60,14 +92,23 @@ export interface TestApp {
   database: TestDatabase;
   db: TestDatabase["db"];
   encryptionKey: Buffer;
+  /** The app's services (replies: the generation service of this app). */
+  services: AppServices;
   handle(request: Request): Promise<Response>;
+  /** Serves the app on a loopback port (once); resolves with its base URL, e.g. http://127.0.0.1:PORT. */
+  listen(): Promise<string>;
   client(address?: string): TestClient;
   /** A new client signed up (and so signed in) as `email`. */
   signedUp(email: string, password?: string): Promise<TestClient>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Speech-to-text for the glasses route; default: the configured backend (never loaded unless used). */
+  speech?: SpeechToText;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database: TestDatabase = await freshDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "aiui-data-"));
   const config = parseConfig({
@@ -78,13 +119,24 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const encryptionKey = randomBytes(32);
-  const app = createApp({ config, db: database.db, encryptionKey });
+  const speech = options.speech ?? speechFromConfig(config.speech, () => {});
+  const services = createServices({ config, db: database.db, encryptionKey });
+  const app = createApp({ config, db: database.db, encryptionKey, speech }, services);
+  let baseUrl: string | null = null;
   const testApp: TestApp = {
     config,
     database,
     db: database.db,
     encryptionKey,
+    services,
     handle: (request: Request) => app.handle(request),
+    async listen() {
+      if (!baseUrl) {
+        app.listen({ hostname: "127.0.0.1", port: 0 });
+        baseUrl = `http://127.0.0.1:${app.server!.port}`;
+      }
+      return baseUrl;
+    },
     client: (address?: string) => new TestClient(testApp, address),
     async signedUp(email: string, password = "correct horse battery") {
       const client = new TestClient(testApp);
@@ -93,7 +145,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       });
       return client;
     },
-    close: () => database.drop(),
+    async close() {
+      // Replies in progress write their final state while the database is still there.
+      await services.replies.close();
+      if (baseUrl) await app.stop(true);
+      await speech.close();
+      await database.drop();
+    },
   };
   return testApp;
 }

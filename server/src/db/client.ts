@@ -16,6 +16,15 @@ export interface Database {
 
 export async function openDatabase(url: string, provider: DatabaseProvider): Promise<Database> {
   const db = await createClient(url, provider);
+  if (provider === "sqlite" && !url.includes(":memory:")) {
+    // Write-ahead log: a commit appends to the log instead of rewriting pages through a
+    // rollback journal, several times faster per write (streaming replies checkpoint their
+    // text), and readers do not wait for writers. It is a property of the file, so it
+    // survives libsql opening new connections. Backups must copy aiui.db-wal with aiui.db
+    // (or use `sqlite3 aiui.db ".backup copy.db"`). Opening stays lazy: a file that cannot be
+    // opened is reported by the first query (and /healthz), not here.
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
+  }
   return { db, provider, close: () => db.$disconnect() };
 }
 

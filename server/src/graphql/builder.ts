@@ -44,3 +44,4 @@ builder.scalarType("DateTime", {
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

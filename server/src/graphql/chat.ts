@@ -4,7 +4,7 @@ import { requireViewer } from "./context.ts";
 
 const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
 const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
-const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
+export const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
 
 builder.prismaObject("Message", {
   fields: (t) => ({
@@ -15,8 +15,12 @@ builder.prismaObject("Message", {
     error: t.exposeString("error", { nullable: true, description: "Why the reply failed, in words a user can act on." }),
     promptTokens: t.exposeInt("promptTokens", { nullable: true }),
     completionTokens: t.exposeInt("completionTokens", { nullable: true }),
-    cost: t.float({ nullable: true, resolve: (m) => (m.cost === null ? null : Number(m.cost)) }),
-    latencyMs: t.exposeInt("latencyMs", { nullable: true }),
+    cost: t.float({ nullable: true, description: "From the model's prices per 1M tokens.", resolve: (m) => (m.cost === null ? null : Number(m.cost)) }),
+    usageEstimated: t.exposeBoolean("usageEstimated", {
+      description: "True when the provider reported no usage and promptTokens/completionTokens are an estimate.",
+    }),
+    firstTokenMs: t.exposeInt("firstTokenMs", { nullable: true, description: "Milliseconds until the first token of the reply." }),
+    latencyMs: t.exposeInt("latencyMs", { nullable: true, description: "Milliseconds the whole reply took." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });

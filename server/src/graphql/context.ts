@@ -4,6 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { unauthenticated } from "../errors.ts";
+import type { ReplyService } from "../generation/service.ts";
 
 /** What the server hands to every GraphQL operation; built once at start. */
 export interface AppServices {
@@ -12,6 +13,8 @@ export interface AppServices {
   rootDb: Db;
   secrets: SecretBox;
   signinLimiter: AttemptLimiter;
+  /** Sending messages and streaming replies (generation/service.ts). */
+  replies: ReplyService;
 }
 
 export interface GraphQLContext {

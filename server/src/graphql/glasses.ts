@@ -1,5 +1,5 @@
 import { createGlassesToken, listGlassesTokens, revokeGlassesToken } from "../glasses/tokens.ts";
-import { DEFAULT_GLASSES_PERSONA, glassesSettingsOf, TOPIC_STRATEGIES, updateGlassesSettings } from "../glasses/settings.ts";
+import { DEFAULT_GLASSES_PERSONA, glassesSettingsOf, type TOPIC_STRATEGIES, updateGlassesSettings } from "../glasses/settings.ts";
 import type { GlassesToken as GlassesTokenRow } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";

@@ -3,3 +3,5 @@ import "./user.ts";
 import "./model.ts";
 import "./chat.ts";
 import "./glasses.ts";
+import "./attachment.ts";
+import "./reply.ts";

@@ -18,6 +18,10 @@ builder.prismaObject("AiModel", {
     inputCostPerMTok: t.float({ description: "Price per 1M input tokens.", resolve: (m) => Number(m.inputCostPerMTok) }),
     outputCostPerMTok: t.float({ description: "Price per 1M output tokens.", resolve: (m) => Number(m.outputCostPerMTok) }),
     maxTokens: t.exposeInt("maxTokens", { nullable: true }),
+    contextWindow: t.exposeInt("contextWindow", {
+      nullable: true,
+      description: "Context window in tokens: older messages are left out of a request to fit it. Null: the server default.",
+    }),
     temperature: t.exposeFloat("temperature"),
     systemPrompt: t.exposeString("systemPrompt"),
     supportsImages: t.exposeBoolean("supportsImages"),
@@ -39,6 +43,7 @@ const modelFields = (required: boolean) =>
       inputCostPerMTok: t.float({ required: false }),
       outputCostPerMTok: t.float({ required: false }),
       maxTokens: t.int({ required: false }),
+      contextWindow: t.int({ required: false }),
       temperature: t.float({ required: false }),
       systemPrompt: t.string({ required: false }),
       supportsImages: t.boolean({ required: false }),

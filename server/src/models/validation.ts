@@ -12,6 +12,7 @@ export interface ModelInput {
   inputCostPerMTok?: number | null;
   outputCostPerMTok?: number | null;
   maxTokens?: number | null;
+  contextWindow?: number | null;
   temperature?: number | null;
   systemPrompt?: string | null;
   supportsImages?: boolean | null;
@@ -67,6 +68,12 @@ export function checkModelInput(input: ModelInput, creating: boolean) {
       throw invalidInput("maxTokens", "maxTokens must be a positive whole number.");
     }
     out.maxTokens = input.maxTokens;
+  }
+  if (input.contextWindow !== undefined) {
+    if (input.contextWindow !== null && (!Number.isInteger(input.contextWindow) || input.contextWindow < 256 || input.contextWindow > 10_000_000)) {
+      throw invalidInput("contextWindow", "contextWindow must be a whole number of tokens between 256 and 10000000.");
+    }
+    out.contextWindow = input.contextWindow;
   }
   if (input.temperature != null) {
     if (!Number.isFinite(input.temperature) || input.temperature < 0 || input.temperature > 2) {

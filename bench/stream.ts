@@ -1,0 +1,334 @@
+/**
+ * `bun run bench:stream`: N concurrent replies (50, then 200) through the GraphQL SSE
+ * subscription against the test provider sending tokens at a fixed pace, and, in the
+ * same run, the same streams read directly from the provider with the `openai` SDK.
+ * Prints the figures and writes bench/results/stream.json.
+ *
+ *   added latency per token   for every token of every stream: (arrival through AIUI
+ *                             - provider's receipt of the request) minus the median of
+ *                             the same token's (arrival direct - receipt) over the direct
+ *                             streams. p50 and p99.
+ *   TTFT overhead             (first token through AIUI - sendMessage sent) minus the
+ *                             median (first token direct - request sent). p50 and p99.
+ *   DB writes / stream / s    counted in the server by a Prisma query extension on a real
+ *                             SQLite file, over each reply's life (sendMessage to its last
+ *                             event): the checkpoints written while it streams, and all of
+ *                             its writes (the 3 of sending, the checkpoints, the final one).
+ *   peak RSS                  of the server process (sampled every 20 ms).
+ *
+ * The provider runs in this process, so its receipt time of each request is taken on
+ * the same clock as the arrivals (a hook on its `requests` list). The server runs in its
+ * own process (bench/stream-server.ts), like in production.
+ *
+ * The N replies of a run start spread evenly over --ramp ms (default 1000), as users'
+ * clicks would be, then all stream at once: with a 4 s reply every one overlaps every
+ * other. --ramp=0 starts them in the same millisecond (a burst: TTFT then measures the
+ * queue in front of the database more than the cost of one request).
+ *
+ * Options: --streams=50,200 --tokens=200 --pace=20 --first=100 --checkpoint=1000 --ramp=1000
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import OpenAI from "openai";
+import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
+import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
+
+const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const STREAM_COUNTS = arg("streams", "50,200").split(",").map(Number);
+const TOKENS = Number(arg("tokens", "200"));
+const PACE_MS = Number(arg("pace", "20"));
+const FIRST_TOKEN_MS = Number(arg("first", "100"));
+const CHECKPOINT_MS = Number(arg("checkpoint", "1000"));
+const RAMP_MS = Number(arg("ramp", "1000"));
+/** Waits until stream k of n is due: starts are spread evenly over RAMP_MS. */
+const startOf = (k: number, n: number) => Bun.sleep(n > 1 ? (RAMP_MS * k) / (n - 1) : 0);
+const MODEL = "bench-model";
+const root = resolve(import.meta.dir, "..");
+
+const text = Array.from({ length: TOKENS }, (_, i) => `t${i}`).join(" ");
+/** Where each token ends in the text: token i is complete once that many characters arrived. */
+const tokenEnds = (() => {
+  const ends: number[] = [];
+  let position = 0;
+  for (let i = 0; i < TOKENS; i++) {
+    position += (i === 0 ? 0 : 1) + `t${i}`.length;
+    ends.push(position);
+  }
+  return ends;
+})();
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))]!;
+}
+const median = (values: number[]) => percentile(values, 50);
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---------------------------------------------------------------------------------------------
+// The provider, with the receipt time of every request on this process's clock
+
+const provider = await startFakeProvider();
+provider.script(MODEL, { text, delayMsPerToken: PACE_MS, firstTokenDelayMs: FIRST_TOKEN_MS });
+const receivedAt = new Map<RecordedRequest, number>();
+const push = provider.requests.push.bind(provider.requests);
+provider.requests.push = (...records: RecordedRequest[]) => {
+  const now = performance.now();
+  for (const record of records) receivedAt.set(record, now);
+  return push(...records);
+};
+/** The receipt time of the request whose last message carries `marker`. */
+function receiptOf(marker: string): number {
+  for (const [record, at] of receivedAt) {
+    const messages = (record.body as { messages?: { content?: string }[] } | undefined)?.messages;
+    if (messages?.at(-1)?.content?.includes(marker)) return at;
+  }
+  throw new Error(`no provider request carries ${marker}`);
+}
+
+/** Arrival time of each token, from (time, total characters so far) samples. */
+function tokenArrivals(samples: { at: number; length: number }[]): number[] {
+  const arrivals: number[] = [];
+  let next = 0;
+  for (const { at, length } of samples) {
+    while (next < TOKENS && tokenEnds[next]! <= length) {
+      arrivals.push(at);
+      next++;
+    }
+  }
+  if (arrivals.length !== TOKENS) throw new Error(`only ${arrivals.length} of ${TOKENS} tokens arrived`);
+  return arrivals;
+}
+
+interface StreamTiming {
+  /** Token arrivals minus the provider's receipt of the request. */
+  sinceReceipt: number[];
+  /** First token minus the moment the client started asking. */
+  ttft: number;
+  /** From asking to the end of the reply (ms). */
+  lifetime: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct: the openai SDK against the provider
+
+async function directStreams(n: number, run: string): Promise<StreamTiming[]> {
+  const client = new OpenAI({ baseURL: provider.url, apiKey: "sk-bench", maxRetries: 0, logLevel: "off", organization: null, project: null, webhookSecret: null });
+  return Promise.all(
+    Array.from({ length: n }, async (_, k) => {
+      const marker = `[${run}-direct-${k}]`;
+      await startOf(k, n);
+      const started = performance.now();
+      const stream = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: `bench ${marker}` }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const samples: { at: number; length: number }[] = [];
+      let length = 0;
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta?.content;
+        if (delta) {
+          length += delta.length;
+          samples.push({ at: performance.now(), length });
+        }
+      }
+      const arrivals = tokenArrivals(samples);
+      const receipt = receiptOf(marker);
+      return { sinceReceipt: arrivals.map((t) => t - receipt), ttft: arrivals[0]! - started, lifetime: performance.now() - started };
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through AIUI: sendMessage, then the replyStream subscription over SSE
+
+let cookie = "";
+async function graphql(base: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", [CSRF_HEADER]: "1", cookie },
+    body: JSON.stringify({ query, variables }),
+  });
+  const setCookie = response.headers.getSetCookie()[0];
+  if (setCookie) cookie = setCookie.split(";")[0]!;
+  const result = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data;
+}
+
+async function appStreams(base: string, chatIds: string[], run: string): Promise<StreamTiming[]> {
+  return Promise.all(
+    chatIds.map(async (chatId, k) => {
+      const marker = `[${run}-app-${k}]`;
+      await startOf(k, chatIds.length);
+      const started = performance.now();
+      const sent = await graphql(base, `mutation($c: ID!, $t: String!) { sendMessage(chatId: $c, content: $t) { reply { id } } }`, {
+        c: chatId,
+        t: `bench ${marker}`,
+      });
+      const response = await fetch(`${base}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream", [CSRF_HEADER]: "1", cookie },
+        body: JSON.stringify({
+          query: `subscription($id: ID!) { replyStream(messageId: $id) { offset delta done status } }`,
+          variables: { id: sent.sendMessage.reply.id },
+        }),
+      });
+      const samples: { at: number; length: number }[] = [];
+      const decoder = new TextDecoder();
+      let buffer = "";
+      let status = "";
+      for await (const chunk of response.body!) {
+        const at = performance.now();
+        buffer += decoder.decode(chunk, { stream: true });
+        let end = buffer.indexOf("\n\n");
+        while (end !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf("\n\n");
+          const data = block.split("\n").find((l) => l.startsWith("data:"))?.slice(5).trim();
+          if (!block.includes("event: next") || !data) continue;
+          const event = JSON.parse(data).data.replyStream as { offset: number; delta: string; done: boolean; status: string };
+          if (event.delta) samples.push({ at, length: event.offset + event.delta.length });
+          if (event.done) status = event.status;
+        }
+      }
+      if (status !== "COMPLETE") throw new Error(`stream ${k} ended ${status}`);
+      const arrivals = tokenArrivals(samples);
+      const receipt = receiptOf(marker);
+      return { sinceReceipt: arrivals.map((t) => t - receipt), ttft: arrivals[0]! - started, lifetime: performance.now() - started };
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+const workDir = mkdtempSync(join(tmpdir(), "aiui-bench-"));
+type Stats = { setup: number; checkpoint: number; final: number; reads: number; peakRss: number; cpuMs: number; queryTime: Record<string, { count: number; ms: number }> };
+let onPort: (port: number) => void;
+let onStats: (stats: Stats) => void = () => {};
+const portReady = new Promise<number>((r) => {
+  onPort = r;
+});
+// BENCH_SERVER_FLAGS passes flags to the server's bun, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
+const serverFlags = process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? [];
+const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server.ts")], {
+  cwd: root,
+  env: {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? "/tmp",
+    NODE_ENV: "production",
+    DATA_DIR: workDir,
+    DATABASE_URL: `file:${join(workDir, "bench.db")}`,
+    STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
+  },
+  stdout: "inherit",
+  stderr: "inherit",
+  ipc(message: { port?: number; stats?: Stats }) {
+    if (message.port) onPort(message.port);
+    if (message.stats) onStats(message.stats);
+  },
+});
+const stats = () =>
+  new Promise<Stats>((r) => {
+    onStats = r;
+    server.send("stats");
+  });
+
+const base = `http://127.0.0.1:${await portReady}`;
+await graphql(base, `mutation { signUp(input: { email: "bench@example.com", password: "benchmark password" }) { id } }`);
+const { createModel } = await graphql(base, `mutation($url: String!, $m: String!) { createModel(input: { name: "Bench", providerModelId: $m, baseUrl: $url, apiKey: "sk-bench", inputCostPerMTok: 1, outputCostPerMTok: 2 }) { id } }`, {
+  url: provider.url,
+  m: MODEL,
+});
+
+const expectedMs = FIRST_TOKEN_MS + (TOKENS - 1) * PACE_MS;
+console.log(
+  `bench:stream: ${TOKENS} tokens per reply, first after ${FIRST_TOKEN_MS} ms, then one every ${PACE_MS} ms (~${expectedMs} ms a reply); starts spread over ${RAMP_MS} ms; checkpoint every ${CHECKPOINT_MS} ms`,
+);
+
+// Warm-up: JIT, connections, SQLite pages.
+{
+  const warm = await Promise.all(Array.from({ length: 5 }, () => graphql(base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: createModel.id })));
+  await directStreams(5, "warm");
+  await appStreams(base, warm.map((c) => c.createChat.id), "warm");
+}
+
+const results: Record<string, unknown>[] = [];
+for (const n of STREAM_COUNTS) {
+  const run = `n${n}`;
+  const chats = await Promise.all(Array.from({ length: n }, () => graphql(base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: createModel.id })));
+  const direct = await directStreams(n, run);
+  await stats(); // reset the server's counters and RSS peak
+  const phaseStart = performance.now();
+  const app = await appStreams(base, chats.map((c) => c.createChat.id), run);
+  const phaseMs = performance.now() - phaseStart;
+  const server = await stats();
+
+  const baseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceReceipt[i]!)));
+  const added = app.flatMap((s) => s.sinceReceipt.map((t, i) => t - baseline[i]!));
+  const ttftBaseline = median(direct.map((s) => s.ttft));
+  const ttftOverhead = app.map((s) => s.ttft - ttftBaseline);
+  // How long the replies were streaming: from sendMessage to their last event (the reply is STREAMING all along).
+  const streamingSeconds = app.reduce((sum, s) => sum + s.lifetime / 1000, 0);
+
+  const row = {
+    streams: n,
+    addedLatencyPerTokenMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
+    ttftOverheadMs: { p50: round(percentile(ttftOverhead, 50)), p99: round(percentile(ttftOverhead, 99)) },
+    directTtftMs: { p50: round(ttftBaseline) },
+    dbWritesPerStreamPerSecond: {
+      checkpointsWhileStreaming: round(server.checkpoint / streamingSeconds, 3),
+      allWrites: round((server.setup + server.checkpoint + server.final) / streamingSeconds, 3),
+    },
+    dbWritesPerStream: { setup: round(server.setup / n, 2), checkpoints: round(server.checkpoint / n, 2), final: round(server.final / n, 2), reads: round(server.reads / n, 2) },
+    serverPeakRssMiB: round(server.peakRss / 2 ** 20, 1),
+    /** Server CPU time over the phase's wall time: 1.0 is one core busy all along. */
+    serverCpuCores: round(server.cpuMs / phaseMs, 2),
+    wallMs: Math.round(phaseMs),
+  };
+  results.push(row);
+  if (process.env.BENCH_QUERY_TIMES) {
+    const slowest = Object.entries(server.queryTime).sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+    for (const [key, { count, ms }] of slowest) console.log(`    ${key.padEnd(32)} ${String(count).padStart(6)} calls  ${(ms / count).toFixed(2).padStart(8)} ms avg`);
+  }
+  console.log(
+    `\n${n} concurrent streams (${Math.round(phaseMs)} ms):` +
+      `\n  added latency per token   p50 ${row.addedLatencyPerTokenMs.p50} ms   p99 ${row.addedLatencyPerTokenMs.p99} ms   (max ${row.addedLatencyPerTokenMs.max} ms)` +
+      `\n  TTFT overhead             p50 ${row.ttftOverheadMs.p50} ms   p99 ${row.ttftOverheadMs.p99} ms   (direct TTFT p50 ${row.directTtftMs.p50} ms)` +
+      `\n  DB writes/stream/s        ${row.dbWritesPerStreamPerSecond.checkpointsWhileStreaming} checkpoints while streaming; ${row.dbWritesPerStreamPerSecond.allWrites} counting all writes` +
+      `\n  DB writes per stream      ${row.dbWritesPerStream.setup} on send, ${row.dbWritesPerStream.checkpoints} checkpoints, ${row.dbWritesPerStream.final} final; ${row.dbWritesPerStream.reads} reads` +
+      `\n  server peak RSS           ${row.serverPeakRssMiB} MiB;  server CPU ${row.serverCpuCores} cores on average`,
+  );
+}
+
+const at200 = results.find((r) => r.streams === 200) as any;
+const targets = at200
+  ? {
+      "added latency p99 < 5 ms at 200 streams": at200.addedLatencyPerTokenMs.p99 < 5,
+      "TTFT overhead p50 < 10 ms": results.every((r: any) => r.ttftOverheadMs.p50 < 10),
+      "<= 1 DB write per stream per second while streaming": results.every((r: any) => r.dbWritesPerStreamPerSecond.checkpointsWhileStreaming <= 1),
+    }
+  : {};
+console.log("\ntargets:");
+for (const [target, met] of Object.entries(targets)) console.log(`  ${met ? "met    " : "NOT met"}  ${target}`);
+
+const output = {
+  when: new Date().toISOString(),
+  machine: { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform },
+  settings: { tokens: TOKENS, paceMs: PACE_MS, firstTokenMs: FIRST_TOKEN_MS, checkpointMs: CHECKPOINT_MS, rampMs: RAMP_MS, database: "SQLite file (WAL)" },
+  results,
+  targets,
+};
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/stream.json"), `${JSON.stringify(output, null, 2)}\n`);
+console.log("\nwritten to bench/results/stream.json");
+
+server.send("stop");
+await server.exited;
+await provider.stop();
+rmSync(workDir, { recursive: true, force: true });

@@ -1,3 +1,0 @@
--- Prisma's offline schema engine cannot diff MySQL: write this migration by hand,
--- mirroring the PostgreSQL one. tests/db/schema-matches.test.ts checks the result
--- against the schema on MariaDB.

@@ -1,0 +1,271 @@
+/**
+ * Generates one reply: reads the conversation, streams the model's answer through the
+ * official `openai` SDK and hands every piece of text to the hub as it arrives.
+ *
+ * Database writes stay off the token path: the partial text is checkpointed at most
+ * once per STREAM_CHECKPOINT_MS (never two writes in flight, never awaited by the
+ * stream), and the final text, status, usage, cost and latency are written once at the
+ * end. Both are single-row `update`s guarded by status STREAMING (not `updateMany`, which
+ * Prisma wraps in a transaction). Nothing here throws:
+ * every failure ends as a FAILED reply with a short error the user can act on.
+ */
+import OpenAI from "openai";
+import type { SecretBox } from "../crypto/secret-box.ts";
+import type { Db } from "../db/client.ts";
+import type { AiModel, MessageStatus } from "../db/generated/sqlite/client.ts";
+import type { Config } from "../env.ts";
+import { revealApiKey } from "../models/service.ts";
+import type { WriteCheckpoint } from "./checkpoint.ts";
+import { buildConversation, estimateTokens, HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
+import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
+
+export interface GenerationJob {
+  messageId: string;
+  chatId: string;
+  /** The model as stored (key still sealed). */
+  model: AiModel;
+  /** performance.now() when the reply was created; latencies count from here. */
+  startedAt: number;
+  /** The chat before the reply, oldest first, when the caller has read it already. */
+  history?: HistoryMessage[];
+}
+
+export interface GeneratorDeps {
+  /** The owner's fenced client: reads the conversation. */
+  db: Db;
+  /**
+   * Unfenced, for the reply's own row only (`where: { id: messageId }`): the reply was
+   * created through the owner's fence, and its checkpoints are the hottest writes of the
+   * app. Through the fence each would be a relation-filtered update, which Prisma runs as
+   * a transaction (a SELECT, then the UPDATE, and on SQLite a connection of its own).
+   */
+  replyDb: Db;
+  /** The checkpoint write (checkpoint.ts): plain SQL on the reply's own row. */
+  writeCheckpoint: WriteCheckpoint;
+  secrets: SecretBox;
+  settings: Config["replies"];
+}
+
+class KeyUnreadable extends Error {}
+
+/** Prisma's "record to update not found": the reply row is gone or no longer STREAMING. */
+const isNotFound = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2025";
+
+function chunkDelta(chunk: OpenAI.Chat.Completions.ChatCompletionChunk): { content: string; thinking: boolean } {
+  const delta = chunk.choices?.[0]?.delta as (OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta & Record<string, unknown>) | undefined;
+  const content = typeof delta?.content === "string" ? delta.content : "";
+  // Reasoning models stream their thinking first under one of these names: it is
+  // progress (the timeouts count it), not reply text.
+  const thinking = typeof delta?.reasoning === "string" || typeof delta?.reasoning_content === "string";
+  return { content, thinking };
+}
+
+/** The chat before a reply, oldest first (the reply itself and anything still streaming left out). */
+export async function readHistory(db: Db, chatId: string, replyId?: string): Promise<HistoryMessage[]> {
+  const recent = await db.message.findMany({
+    where: { chatId, status: { not: "STREAMING" }, ...(replyId ? { id: { not: replyId } } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: HISTORY_LIMIT,
+    select: { role: true, content: true, status: true },
+  });
+  return recent.reverse();
+}
+
+export function costOf(model: Pick<AiModel, "inputCostPerMTok" | "outputCostPerMTok">, promptTokens: number, completionTokens: number) {
+  return model.inputCostPerMTok.mul(promptTokens).plus(model.outputCostPerMTok.mul(completionTokens)).div(1_000_000);
+}
+
+export async function generateReply(job: GenerationJob, live: LiveReply, deps: GeneratorDeps): Promise<ReplyEnd> {
+  const { db, replyDb, settings } = deps;
+  const { model, messageId } = job;
+  const signal = live.controller.signal;
+  const elapsed = () => Math.round(performance.now() - job.startedAt);
+
+  let firstTokenMs: number | null = null;
+  let active = false;
+  let reportedUsage: { prompt_tokens: number; completion_tokens: number } | null = null;
+  let finishReason: string | null = null;
+  let accepted = false;
+  let failure: string | null = null;
+  let estimatedPromptTokens = 0;
+
+  // Checkpoints: at most one per interval, never two in flight, only when text changed.
+  let lastCheckpointAt = performance.now();
+  let checkpointed = 0;
+  let checkpointing: Promise<void> | null = null;
+  const checkpoint = () => {
+    const now = performance.now();
+    if (checkpointing || now - lastCheckpointAt < settings.checkpointMs || live.text.length === checkpointed) return;
+    lastCheckpointAt = now;
+    const text = live.text;
+    checkpointing = deps
+      .writeCheckpoint(messageId, text)
+      .then((written) => {
+        checkpointed = text.length;
+        // Deleted with its chat, or ended by someone else (cancel of an orphan, sweep).
+        if (!written) live.stop("gone");
+      })
+      .catch((error) => console.error(`Checkpoint of reply ${messageId} failed:`, error))
+      .finally(() => {
+        checkpointing = null;
+      });
+  };
+
+  const firstTokenTimer = setTimeout(() => live.stop("first-token-timeout"), settings.firstTokenTimeoutMs);
+  // The idle watchdog is re-armed from the last activity when it fires, not on every
+  // token: noting the time is all a token costs.
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastActivity = 0;
+  const watchIdle = (delay: number) => {
+    idleTimer = setTimeout(() => {
+      const quiet = performance.now() - lastActivity;
+      if (quiet >= settings.idleTimeoutMs) live.stop("idle-timeout");
+      else watchIdle(settings.idleTimeoutMs - quiet);
+    }, delay);
+  };
+  const progressed = () => {
+    lastActivity = performance.now();
+    if (!active) {
+      active = true;
+      clearTimeout(firstTokenTimer);
+      watchIdle(settings.idleTimeoutMs);
+    }
+  };
+
+  try {
+    const history = job.history ?? (await readHistory(db, job.chatId, messageId));
+    const conversation = buildConversation({
+      systemPrompt: model.systemPrompt,
+      history,
+      contextWindow: model.contextWindow ?? settings.defaultContextWindow,
+      maxTokens: model.maxTokens,
+    });
+    estimatedPromptTokens = conversation.estimatedTokens;
+
+    let apiKey: string | undefined;
+    try {
+      apiKey = revealApiKey(deps.secrets, model);
+    } catch {
+      throw new KeyUnreadable();
+    }
+    // Everything explicit, so the SDK reads no OPENAI_* variable from the environment.
+    const client = new OpenAI({
+      baseURL: model.baseUrl,
+      apiKey: apiKey ?? "unused",
+      // A model without a key (a local server) gets no Authorization header at all.
+      defaultHeaders: apiKey ? undefined : { Authorization: null },
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      logLevel: "off",
+      maxRetries: 0,
+      timeout: settings.firstTokenTimeoutMs,
+    });
+    apiKey = undefined;
+    const stream = await client.chat.completions.create(
+      {
+        model: model.providerModelId,
+        messages: conversation.messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: model.temperature,
+        ...(model.maxTokens ? { max_tokens: model.maxTokens } : {}),
+      },
+      { signal },
+    );
+    accepted = true;
+    for await (const chunk of stream) {
+      const { content, thinking } = chunkDelta(chunk);
+      if (content) {
+        if (firstTokenMs === null) firstTokenMs = elapsed();
+        progressed();
+        live.append(content);
+        checkpoint();
+      } else if (thinking || active) {
+        progressed();
+      }
+      const reason = chunk.choices?.[0]?.finish_reason;
+      if (reason) finishReason = reason;
+      if (chunk.usage) reportedUsage = chunk.usage;
+    }
+    // An aborted stream ends quietly; one that ends on its own must have said it finished.
+    if (!signal.aborted && finishReason === null && reportedUsage === null) failure = describeCutStream(model);
+  } catch (error) {
+    if (!signal.aborted) {
+      if (error instanceof KeyUnreadable) {
+        failure = "The model's API key could not be decrypted (was the server's ENCRYPTION_KEY changed?). Enter the key again.";
+      } else {
+        failure = describeProviderError(error, model, settings);
+        if (failure.includes("unexpected error")) console.error(`Reply ${messageId} failed:`, error);
+      }
+    }
+  } finally {
+    clearTimeout(firstTokenTimer);
+    clearTimeout(idleTimer);
+  }
+
+  let status: Exclude<MessageStatus, "STREAMING"> = "COMPLETE";
+  let error: string | null = null;
+  if (live.stopReason === "cancel") status = "CANCELLED";
+  else if (live.stopReason) {
+    status = "FAILED";
+    error = describeStop(live.stopReason, settings);
+  } else if (failure) {
+    status = "FAILED";
+    error = failure;
+  }
+
+  let usage: ReplyUsage | null = null;
+  if (reportedUsage) {
+    usage = { promptTokens: reportedUsage.prompt_tokens, completionTokens: reportedUsage.completion_tokens, estimated: false, cost: 0 };
+  } else if (accepted) {
+    // The provider took the request but reported no usage: estimate, and say so.
+    usage = { promptTokens: estimatedPromptTokens, completionTokens: estimateTokens(live.text), estimated: true, cost: 0 };
+  }
+  const cost = usage ? costOf(model, usage.promptTokens, usage.completionTokens) : null;
+  if (usage && cost) usage.cost = cost.toNumber();
+
+  const end: ReplyEnd = { status, error, usage, firstTokenMs, latencyMs: elapsed(), length: live.text.length };
+  await checkpointing;
+  try {
+    const written = await replyDb.message
+      .update({
+        where: { id: messageId, status: "STREAMING" },
+        select: { id: true },
+        data: {
+          content: live.text,
+          status,
+          error,
+          promptTokens: usage?.promptTokens ?? null,
+          completionTokens: usage?.completionTokens ?? null,
+          usageEstimated: usage?.estimated ?? false,
+          cost,
+          firstTokenMs,
+          latencyMs: end.latencyMs,
+          checkpointAt: null,
+        },
+      })
+      .catch((error) => {
+        if (isNotFound(error)) return null;
+        throw error;
+      });
+    if (!written) {
+      // Someone else ended it (or it was deleted): announce what is stored, not ours.
+      const stored = await replyDb.message.findUnique({ where: { id: messageId } });
+      if (stored && stored.status !== "STREAMING") {
+        Object.assign(end, {
+          status: stored.status,
+          error: stored.error,
+          length: stored.content.length,
+          usage: null,
+        });
+      }
+    }
+  } catch (writeError) {
+    // The reply stays STREAMING in the database; start-up recovery or the sweep ends it.
+    console.error(`Final write of reply ${messageId} failed:`, writeError);
+  }
+  live.finish(end);
+  return end;
+}

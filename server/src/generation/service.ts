@@ -1,0 +1,259 @@
+/**
+ * Replies: sending a message, regenerating, cancelling, following a reply as it
+ * streams, and ending replies a crash left behind. No request context here: callers
+ * pass the viewer's fenced client (accounts/fence.ts), and generation runs in the
+ * background on the owner's fenced client, outliving the request that started it.
+ */
+import { fenceFor } from "../accounts/fence.ts";
+import { checkMessageContent, DEFAULT_CHAT_TITLE, getChat, titleFromMessage } from "../chats/service.ts";
+import type { SecretBox } from "../crypto/secret-box.ts";
+import type { Db } from "../db/client.ts";
+import type { AiModel, Chat, Message } from "../db/generated/sqlite/client.ts";
+import type { Config } from "../env.ts";
+import { AppError, invalidInput, notFound } from "../errors.ts";
+import { getModel } from "../models/service.ts";
+import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
+import { checkpointWriter } from "./checkpoint.ts";
+import { HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import { generateReply } from "./generator.ts";
+import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
+import { INTERRUPTED } from "./provider-errors.ts";
+
+/** How long cancelReply waits for the generating instance to confirm. */
+export const CANCEL_TIMEOUT_MS = 5000;
+/** How long start-up waits for Redis (REDIS_URL) before giving up. */
+export const REDIS_READY_TIMEOUT_MS = 10_000;
+
+export interface SentMessage {
+  chat: Chat;
+  message: Message;
+  reply: Message;
+}
+
+export interface ReplyServiceDeps {
+  rootDb: Db;
+  secrets: SecretBox;
+  config: Pick<Config, "replies" | "redisUrl" | "database">;
+  /** Defaults to Redis when config.redisUrl is set, else in process. */
+  bus?: ReplyBus;
+  log?: (line: string) => void;
+}
+
+/**
+ * Messages left STREAMING by a crash become FAILED with the error "interrupted",
+ * keeping the text of their last checkpoint. With one instance every STREAMING message
+ * at start-up is such a leftover. With several (Redis), another instance may be
+ * generating some of them: pass `staleBefore`, and only replies whose last write is
+ * older are ended (see ReplyService.staleAfterMs). Returns the ids it ended.
+ */
+export async function recoverInterruptedReplies(db: Db, options: { staleBefore?: Date; except?: string[] } = {}): Promise<string[]> {
+  const { staleBefore, except = [] } = options;
+  const where = {
+    status: "STREAMING" as const,
+    ...(except.length ? { id: { notIn: except } } : {}),
+    ...(staleBefore
+      ? { OR: [{ checkpointAt: { lt: staleBefore } }, { checkpointAt: null, createdAt: { lt: staleBefore } }] }
+      : {}),
+  };
+  const stale = await db.message.findMany({ where, select: { id: true } });
+  if (stale.length === 0) return [];
+  const ids = stale.map((m) => m.id);
+  await db.message.updateMany({ where: { ...where, id: { in: ids } }, data: { status: "FAILED", error: INTERRUPTED, checkpointAt: null } });
+  return ids;
+}
+
+export type ReplyService = ReturnType<typeof createReplyService>;
+
+export function createReplyService(deps: ReplyServiceDeps) {
+  const { rootDb, secrets, config } = deps;
+  const log = deps.log ?? ((line: string) => console.log(`[aiui] ${line}`));
+  const bus = deps.bus ?? (config.redisUrl ? redisBus(config.redisUrl, log) : inProcessBus());
+  const hub = new ReplyHub(bus);
+  const settings = config.replies;
+  /**
+   * A live reply writes at least once per checkpoint interval while text flows, and
+   * waits at most the first-token or idle timeout otherwise; one quiet for longer than
+   * all of that (plus a margin) has no instance behind it.
+   */
+  const staleAfterMs = Math.max(settings.firstTokenTimeoutMs, settings.idleTimeoutMs) + settings.checkpointMs + 30_000;
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
+
+  const writeCheckpoint = checkpointWriter(rootDb, config.database.provider);
+
+  function start(ownerId: string, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
+    const live = hub.begin(reply.id);
+    const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
+    // Not awaited: the reply outlives the request. generateReply never throws.
+    void generateReply(job, live, { db: fenceFor(rootDb, ownerId), replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
+      console.error(`Reply ${reply.id} crashed:`, error);
+      live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
+    });
+  }
+
+  async function modelFor(db: Db, chat: Chat, modelId: string | null | undefined): Promise<AiModel> {
+    const id = modelId ?? chat.modelId;
+    if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
+    const model = await getModel(db, id);
+    if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+    return model;
+  }
+
+  /**
+   * The chat's recent messages, oldest first, in one read that serves three purposes:
+   * refusing while a reply is still streaming, telling a chat's first message, and the
+   * conversation the model is sent (the send path is the time to first token).
+   */
+  /**
+   * Chats with a send or regenerate between its streaming check and its reply's insert:
+   * a double click must not start two replies. (Across instances the window remains.)
+   */
+  const starting = new Set<string>();
+  async function exclusively<T>(chatId: string, work: () => Promise<T>): Promise<T> {
+    if (starting.has(chatId)) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
+    starting.add(chatId);
+    try {
+      return await work();
+    } finally {
+      starting.delete(chatId);
+    }
+  }
+
+  async function recentMessages(db: Db, chatId: string): Promise<(HistoryMessage & { id: string; createdAt: Date })[]> {
+    const recent = await db.message.findMany({
+      where: { chatId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: HISTORY_LIMIT,
+      select: { id: true, role: true, content: true, status: true, createdAt: true },
+    });
+    if (recent.some((m) => m.status === "STREAMING")) {
+      throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
+    }
+    return recent.reverse();
+  }
+
+  return {
+    hub,
+    bus,
+    staleAfterMs,
+
+    /**
+     * Stores the user's message first, then the reply in state STREAMING, and starts
+     * generating in the background. `db` is the viewer's fenced client.
+     */
+    async sendMessage(db: Db, ownerId: string, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+      const content = checkMessageContent(input.content);
+      const chat = await getChat(db, input.chatId);
+      const model = await modelFor(db, chat, input.modelId);
+      const { history, message, reply } = await exclusively(chat.id, async () => {
+        const history = await recentMessages(db, chat.id);
+        const message = await db.message.create({ data: { chatId: chat.id, role: "USER", content, status: "COMPLETE" } });
+        // One millisecond later, so the reply sorts after the question on every database.
+        const reply = await db.message.create({
+          data: { chatId: chat.id, role: "ASSISTANT", content: "", status: "STREAMING", createdAt: new Date(message.createdAt.getTime() + 1) },
+        });
+        return { history, message, reply };
+      });
+      const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !history.some((m) => m.role === "USER");
+      start(ownerId, reply, model, chat.id, [...history, message]);
+      const updated = await db.chat.update({
+        where: { id: chat.id },
+        data: {
+          ...(firstUserMessage ? { title: titleFromMessage(content) } : {}),
+          ...(model.id !== chat.modelId ? { modelId: model.id } : {}),
+          updatedAt: new Date(),
+        },
+      });
+      return { chat: updated, message, reply };
+    },
+
+    /** Replaces the chat's last reply with a new one (or answers a last message left without one). */
+    async regenerate(db: Db, ownerId: string, input: { chatId: string; modelId?: string | null }): Promise<Message> {
+      const chat = await getChat(db, input.chatId);
+      const model = await modelFor(db, chat, input.modelId);
+      const { history, reply } = await exclusively(chat.id, async () => {
+        const recent = await recentMessages(db, chat.id);
+        const last = recent.at(-1);
+        const history = last?.role === "ASSISTANT" ? recent.slice(0, -1) : recent;
+        const question = history.at(-1);
+        // Checked before anything is deleted: a chat whose last reply answers nothing keeps it.
+        if (question?.role !== "USER") throw invalidInput("chatId", "This chat has no message to answer yet.");
+        if (last?.role === "ASSISTANT") await db.message.delete({ where: { id: last.id } });
+        const reply = await db.message.create({
+          data: {
+            chatId: chat.id,
+            role: "ASSISTANT",
+            content: "",
+            status: "STREAMING",
+            createdAt: new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)),
+          },
+        });
+        return { history, reply };
+      });
+      start(ownerId, reply, model, chat.id, history);
+      await db.chat.update({ where: { id: chat.id }, data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) } });
+      return reply;
+    },
+
+    /**
+     * Stops a streaming reply wherever it is being generated: the provider request is
+     * aborted and the reply keeps its text as CANCELLED. A reply that already ended is
+     * returned as it is.
+     */
+    async cancelReply(db: Db, messageId: string): Promise<Message> {
+      const message = await db.message.findUnique({ where: { id: messageId } });
+      if (!message) throw notFound("Message");
+      if (message.status !== "STREAMING") return message;
+      const end = await hub.cancel(messageId, CANCEL_TIMEOUT_MS);
+      if (!end) {
+        // No instance generates it (it died with one): end it here, keeping its checkpoint.
+        const { count } = await db.message.updateMany({ where: { id: messageId, status: "STREAMING" }, data: { status: "CANCELLED", checkpointAt: null } });
+        const stored = await db.message.findUnique({ where: { id: messageId } });
+        if (count > 0 && stored) hub.announceEnd(messageId, endOf(stored));
+      }
+      const stored = await db.message.findUnique({ where: { id: messageId } });
+      if (!stored) throw notFound("Message");
+      return stored;
+    },
+
+    /** The events of a reply for a viewer: NOT_FOUND unless their fence lets them read it. */
+    async follow(db: Db, messageId: string): Promise<AsyncIterableIterator<ReplyEvent>> {
+      const read = () => db.message.findUnique({ where: { id: messageId } });
+      const message = await read();
+      if (!message) throw notFound("Message");
+      return hub.follow(message, read);
+    },
+
+    /** Start-up: end the replies a previous run left STREAMING; with Redis, keep sweeping. */
+    async recover(): Promise<string[]> {
+      if (bus.distributed) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis at REDIS_URL does not answer within ${REDIS_READY_TIMEOUT_MS / 1000} s; start it or unset REDIS_URL.`)), REDIS_READY_TIMEOUT_MS);
+        });
+        await Promise.race([hub.ready(), timeout]).finally(() => clearTimeout(timer));
+      }
+      if (!bus.distributed) return recoverInterruptedReplies(rootDb);
+      const sweep = async () => {
+        const ended = await recoverInterruptedReplies(rootDb, { staleBefore: new Date(Date.now() - staleAfterMs), except: hub.activeIds() });
+        for (const id of ended) {
+          const stored = await rootDb.message.findUnique({ where: { id } });
+          if (stored && stored.status !== "STREAMING") hub.announceEnd(id, endOf(stored));
+        }
+        return ended;
+      };
+      sweepTimer ??= setInterval(() => void sweep().catch((error) => console.error("Sweeping stale replies failed:", error)), staleAfterMs / 2);
+      sweepTimer.unref?.();
+      return sweep();
+    },
+
+    /** Shutdown: every local reply ends FAILED "interrupted" with its text written; then the bus closes. */
+    async close(): Promise<void> {
+      clearInterval(sweepTimer);
+      await hub.stopAll("shutdown");
+      await hub.close();
+      await bus.close();
+    },
+  };
+}
+
+export type { ReplyEnd, ReplyEvent };

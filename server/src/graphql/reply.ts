@@ -1,0 +1,82 @@
+import type { Chat, Message } from "../db/generated/sqlite/client.ts";
+import { MAX_MESSAGE_LENGTH } from "../chats/service.ts";
+import type { ReplyEvent, ReplyUsage } from "../generation/hub.ts";
+import { builder } from "./builder.ts";
+import { MessageStatusEnum } from "./chat.ts";
+import { requireViewer } from "./context.ts";
+
+const SendMessagePayload = builder.objectRef<{ chat: Chat; message: Message; reply: Message }>("SendMessagePayload").implement({
+  fields: (t) => ({
+    chat: t.prismaField({ type: "Chat", description: "The chat, with its new title if this was its first message.", resolve: (_q, p) => p.chat }),
+    message: t.prismaField({ type: "Message", description: "The user's message, stored.", resolve: (_q, p) => p.message }),
+    reply: t.prismaField({
+      type: "Message",
+      description: "The assistant's reply, STREAMING: follow it with the replyStream subscription.",
+      resolve: (_q, p) => p.reply,
+    }),
+  }),
+});
+
+const ReplyUsageRef = builder.objectRef<ReplyUsage>("ReplyUsage").implement({
+  fields: (t) => ({
+    promptTokens: t.exposeInt("promptTokens"),
+    completionTokens: t.exposeInt("completionTokens"),
+    estimated: t.exposeBoolean("estimated", { description: "True when the provider reported no usage and these counts are an estimate." }),
+    cost: t.exposeFloat("cost", { description: "From the model's prices per 1M tokens." }),
+  }),
+});
+
+const ReplyEventRef = builder.objectRef<ReplyEvent>("ReplyEvent").implement({
+  description:
+    "A piece of a reply. The first event a subscriber gets carries all the text so far; each later one continues exactly where the previous ended (offset). The last has done: true, the final status, and usage.",
+  fields: (t) => ({
+    messageId: t.exposeID("messageId"),
+    offset: t.exposeInt("offset", { description: "Where delta starts in the reply's text (UTF-16 code units)." }),
+    delta: t.exposeString("delta", { description: "Text added since the previous event; may be empty on the last event." }),
+    status: t.expose("status", { type: MessageStatusEnum, description: "STREAMING until the last event." }),
+    done: t.exposeBoolean("done"),
+    error: t.exposeString("error", { nullable: true, description: "Why the reply failed, in words a user can act on (last event)." }),
+    usage: t.field({ type: ReplyUsageRef, nullable: true, description: "Token usage and cost (last event; null when the provider never took the request).", resolve: (e) => e.usage }),
+    firstTokenMs: t.exposeInt("firstTokenMs", { nullable: true }),
+    latencyMs: t.exposeInt("latencyMs", { nullable: true }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: SendMessagePayload,
+    description: `Stores the message (at most ${MAX_MESSAGE_LENGTH} characters) and starts the model's reply in the background. modelId switches the chat's model.`,
+    args: { chatId: t.arg.id(), content: t.arg.string(), modelId: t.arg.id({ required: false }) },
+    resolve: (_root, { chatId, content, modelId }, ctx) =>
+      ctx.app.replies.sendMessage(ctx.db, requireViewer(ctx).id, { chatId: String(chatId), content, modelId: modelId == null ? null : String(modelId) }),
+  }),
+  regenerate: t.prismaField({
+    type: "Message",
+    description: "Replaces the chat's last reply with a new one (STREAMING). modelId switches the chat's model.",
+    args: { chatId: t.arg.id(), modelId: t.arg.id({ required: false }) },
+    resolve: (_query, _root, { chatId, modelId }, ctx) =>
+      ctx.app.replies.regenerate(ctx.db, requireViewer(ctx).id, { chatId: String(chatId), modelId: modelId == null ? null : String(modelId) }),
+  }),
+  cancelReply: t.prismaField({
+    type: "Message",
+    description: "Stops a streaming reply; it keeps the text so far and becomes CANCELLED. A finished reply is returned unchanged.",
+    args: { messageId: t.arg.id() },
+    resolve: (_query, _root, { messageId }, ctx) => {
+      requireViewer(ctx);
+      return ctx.app.replies.cancelReply(ctx.db, String(messageId));
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  replyStream: t.field({
+    type: ReplyEventRef,
+    description: "Follows a reply: the text so far, then each new piece as the model writes it, then a last event with the final status and usage.",
+    args: { messageId: t.arg.id() },
+    subscribe: (_root, { messageId }, ctx) => {
+      requireViewer(ctx);
+      return ctx.app.replies.follow(ctx.db, String(messageId));
+    },
+    resolve: (event) => event,
+  }),
+}));

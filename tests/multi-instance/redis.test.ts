@@ -1,0 +1,195 @@
+/**
+ * Two real server processes on loopback sharing one PostgreSQL database and Redis:
+ * a reply generated on instance A is followed from instance B (joining late, over SSE
+ * and WebSocket, with no gap and no duplicate), and a cancel sent to B stops the
+ * provider request on A.
+ *
+ * Runs only in the PostgreSQL pass of `bun run test` (tests/run.ts) and needs
+ * TEST_REDIS_URL (.ci/run sets it). Anywhere else it fails instead of passing.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Client } from "graphql-ws";
+import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
+import type { GraphQLResult } from "../support/app.ts";
+import { freshDatabase, type TestDatabase, testProvider } from "../support/database.ts";
+import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { REPLY_STREAM, replyEvents, type Stamped, sseSubscribe, wsClient, wsSubscribe } from "../support/streams.ts";
+
+const root = resolve(import.meta.dir, "../..");
+const LONG = Array.from({ length: 50 }, (_, i) => `token${i}`).join(" ");
+
+interface Instance {
+  base: string;
+  log: () => string;
+  stop(): Promise<number>;
+}
+
+async function startInstance(env: Record<string, string>): Promise<Instance> {
+  const child = Bun.spawn(["bun", "server/src/main.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: "0", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let log = "";
+  const decoder = new TextDecoder();
+  const reader = child.stdout.getReader();
+  void (async () => {
+    for await (const chunk of child.stderr) log += decoder.decode(chunk);
+  })();
+  const deadline = Date.now() + 30_000;
+  while (!/serving on http:\/\/127\.0\.0\.1:(\d+)/.test(log)) {
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited:\n${log}`);
+    log += decoder.decode(value);
+  }
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      log += decoder.decode(value);
+    }
+  })();
+  const port = Number(log.match(/serving on http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    log: () => log,
+    async stop() {
+      child.kill("SIGTERM");
+      return child.exited;
+    },
+  };
+}
+
+/** A browser-like client over real HTTP: one cookie, usable against either instance. */
+class HttpClient {
+  cookie: string | null = null;
+  async request<T = Record<string, any>>(base: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> {
+    const response = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [CSRF_HEADER]: "1", ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const setCookie = response.headers.getSetCookie()[0];
+    if (setCookie) this.cookie = setCookie.split(";")[0]!;
+    return (await response.json()) as GraphQLResult<T>;
+  }
+  async data<T = Record<string, any>>(base: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const result = await this.request<T>(base, query, variables);
+    if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data;
+  }
+}
+
+let database: TestDatabase;
+let fake: FakeProvider;
+let a: Instance;
+let b: Instance;
+let dataDir: string;
+const ada = new HttpClient();
+let chatId: string;
+const sockets: Client[] = [];
+
+beforeAll(async () => {
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (testProvider() !== "postgresql" || !redisUrl) {
+    throw new Error(
+      "The multi-instance test needs PostgreSQL and Redis: it runs in the PostgreSQL pass of `bun run test` with TEST_POSTGRES_URL and TEST_REDIS_URL set (see .ci/run).",
+    );
+  }
+  database = await freshDatabase();
+  fake = await startFakeProvider();
+  dataDir = mkdtempSync(join(tmpdir(), "aiui-multi-"));
+  const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl, ENCRYPTION_KEY: randomBytes(32).toString("base64"), DATA_DIR: dataDir };
+  [a, b] = await Promise.all([startInstance(shared), startInstance(shared)]);
+
+  await ada.data(a.base, `mutation { signUp(input: { email: "ada@example.com", password: "correct horse battery" }) { id } }`);
+  const model = await ada.data(a.base, `mutation($url: String!) { createModel(input: { name: "Fake", providerModelId: "echo", baseUrl: $url, apiKey: "sk-x" }) { id } }`, {
+    url: fake.url,
+  });
+  const chat = await ada.data(b.base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: model.createModel.id });
+  chatId = chat.createChat.id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const socket of sockets) await socket.dispose();
+  const exits = await Promise.all([a?.stop(), b?.stop()]);
+  await fake?.stop();
+  await database?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  expect(exits.filter((code) => code !== undefined && code !== 0)).toEqual([]);
+  // Nothing went wrong on either side, quietly.
+  expect(`${a?.log() ?? ""}${b?.log() ?? ""}`).not.toMatch(/error|failed|unreachable/i);
+});
+
+async function sendOn(base: string, content: string) {
+  const { sendMessage } = await ada.data(base, `mutation($c: ID!, $t: String!) { sendMessage(chatId: $c, content: $t) { reply { id } } }`, { c: chatId, t: content });
+  return sendMessage.reply.id as string;
+}
+
+async function untilText(events: Stamped<Record<string, any>>[], length: number) {
+  const deadline = Date.now() + 10_000;
+  while (events.map((e) => e.result.data?.replyStream.delta ?? "").join("").length < length) {
+    if (Date.now() > deadline) throw new Error("no text arrived");
+    await Bun.sleep(5);
+  }
+  return events.map((e) => e.result.data!.replyStream.delta).join("");
+}
+
+test("a reply generated on A is followed from B, joining late over SSE and WebSocket: no gap, no duplicate", async () => {
+  fake.scriptNext({ text: LONG, delayMsPerToken: 30 });
+  const replyId = await sendOn(a.base, "tell me a long story");
+  const onA = sseSubscribe(a.base, ada.cookie, REPLY_STREAM, { id: replyId });
+  const seenOnA = await untilText(onA.events, 60);
+
+  const sseOnB = sseSubscribe(b.base, ada.cookie, REPLY_STREAM, { id: replyId });
+  const socket = wsClient(b.base, ada.cookie);
+  sockets.push(socket);
+  const wsOnB = wsSubscribe(socket, REPLY_STREAM, { id: replyId });
+
+  const [fromA, fromSse, fromWs] = [replyEvents(await onA.done), replyEvents(await sseOnB.done), replyEvents(await wsOnB.done)];
+  for (const events of [fromA, fromSse, fromWs]) {
+    expect(events.text).toBe(LONG);
+    expect(events.last).toMatchObject({ done: true, status: "COMPLETE" });
+  }
+  // B's followers joined late: their first event holds at least what A's follower had seen, then it streamed on.
+  for (const events of [fromSse, fromWs]) {
+    expect(events.list[0]!.delta.startsWith(seenOnA)).toBe(true);
+    expect(events.list.length).toBeGreaterThan(10);
+  }
+  const stored = await database.db.message.findUniqueOrThrow({ where: { id: replyId } });
+  expect(stored).toMatchObject({ status: "COMPLETE", content: LONG });
+}, 30_000);
+
+test("a cancel sent to B stops the provider request on A; the reply keeps its text as CANCELLED", async () => {
+  fake.scriptNext({ text: LONG, delayMsPerToken: 30 });
+  const requestsBefore = fake.requests.length;
+  const replyId = await sendOn(a.base, "another long one");
+  const onA = sseSubscribe(a.base, ada.cookie, REPLY_STREAM, { id: replyId });
+  await untilText(onA.events, 40);
+
+  const { cancelReply } = await ada.data(b.base, `mutation($id: ID!) { cancelReply(messageId: $id) { status content } }`, { id: replyId });
+  expect(cancelReply.status).toBe("CANCELLED");
+  expect(cancelReply.content.length).toBeGreaterThanOrEqual(40);
+  expect(LONG.startsWith(cancelReply.content)).toBe(true);
+
+  const request = fake.requests.slice(requestsBefore).find((r) => r.path === "/v1/chat/completions")!;
+  await Bun.sleep(50);
+  expect(request.aborted).toBe(true);
+  const events = replyEvents(await onA.done);
+  expect(events.text).toBe(cancelReply.content);
+  expect(events.last).toMatchObject({ status: "CANCELLED", done: true });
+}, 30_000);
+
+test("sent on B, followed on A from the first token", async () => {
+  fake.scriptNext({ text: "short one across instances", delayMsPerToken: 20 });
+  const replyId = await sendOn(b.base, "the other way round");
+  const events = replyEvents(await sseSubscribe(a.base, ada.cookie, REPLY_STREAM, { id: replyId }).done);
+  expect(events.text).toBe("short one across instances");
+  expect(events.last).toMatchObject({ status: "COMPLETE" });
+}, 30_000);
