@@ -18,6 +18,17 @@ describe("resample", () => {
     });
   }
 
+  test("a rate with no small rational ratio (the direct method) agrees with the polyphase one", () => {
+    // 44100.25 Hz has no ratio with 16 kHz under 1024 phases; 44100 Hz has 160/441.
+    const input = sine(440, 44100, 1, 0.5);
+    const direct = resample(input, 44100.25, 16000);
+    const polyphase = resample(input, 44100, 16000);
+    expect(zeroCrossingFrequency(direct, 16000)).toBeCloseTo(440, 0);
+    let worst = 0;
+    for (let i = 500; i < 15000; i++) worst = Math.max(worst, Math.abs((direct[i] as number) - (polyphase[i] as number)));
+    expect(worst).toBeLessThan(0.01);
+  });
+
   test("downsampling removes content above the new Nyquist instead of aliasing it", () => {
     // 12 kHz at 44.1 kHz would fold to 4 kHz at 16 kHz without a low-pass.
     const out = resample(sine(12000, 44100, 1, 0.5), 44100, 16000);

@@ -37,6 +37,14 @@ const kernelTable: Float32Array = (() => {
   return table;
 })();
 
+/** More phases than this and the per-phase tables cost more than the direct method saves. */
+const MAX_PHASES = 1024;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 /**
  * Resamples `input` from `fromRate` to `toRate` Hz. Returns the input itself when the
  * rates are equal. Output length is round(input.length · toRate / fromRate).
@@ -45,29 +53,82 @@ export function resample(input: Float32Array, fromRate: number, toRate: number):
   if (!(fromRate > 0 && toRate > 0)) throw new RangeError(`invalid sample rates ${fromRate} → ${toRate}`);
   if (fromRate === toRate) return input;
 
-  const step = fromRate / toRate; // input samples per output sample
   const cutoff = Math.min(1, toRate / fromRate) * ROLLOFF; // in cycles per 2 input samples
-  const halfWidth = ZERO_CROSSINGS / cutoff; // kernel reach, in input samples
-  const lobesPerSample = cutoff * TABLE_STEPS; // table index advance per input sample
-  const outLength = Math.round((input.length * toRate) / fromRate);
-  const output = new Float32Array(outLength);
-  const last = input.length - 1;
-  const tableEnd = ZERO_CROSSINGS * TABLE_STEPS;
+  const kernel = {
+    cutoff,
+    halfWidth: ZERO_CROSSINGS / cutoff, // kernel reach, in input samples
+    lobesPerSample: cutoff * TABLE_STEPS, // table index advance per input sample
+    outLength: Math.round((input.length * toRate) / fromRate),
+  };
+  if (Number.isInteger(fromRate) && Number.isInteger(toRate)) {
+    const g = gcd(fromRate, toRate);
+    if (toRate / g <= MAX_PHASES) return resamplePolyphase(input, fromRate / g, toRate / g, kernel);
+  }
+  return resampleDirect(input, fromRate / toRate, kernel);
+}
 
-  for (let n = 0; n < outLength; n++) {
+interface Kernel {
+  cutoff: number;
+  halfWidth: number;
+  lobesPerSample: number;
+  outLength: number;
+}
+
+/** The kernel at `distance` input samples from the output point, scaled by the cutoff. */
+function weight(distance: number, kernel: Kernel): number {
+  const pos = distance * kernel.lobesPerSample;
+  const k = pos | 0;
+  if (k >= ZERO_CROSSINGS * TABLE_STEPS) return 0;
+  const frac = pos - k;
+  return ((kernelTable[k] as number) + ((kernelTable[k + 1] as number) - (kernelTable[k] as number)) * frac) * kernel.cutoff;
+}
+
+/** Any ratio: each output sample evaluates its taps from the table. */
+function resampleDirect(input: Float32Array, step: number, kernel: Kernel): Float32Array {
+  const output = new Float32Array(kernel.outLength);
+  const last = input.length - 1;
+  for (let n = 0; n < kernel.outLength; n++) {
     const center = n * step;
-    const first = Math.max(0, Math.ceil(center - halfWidth));
-    const end = Math.min(last, Math.floor(center + halfWidth));
+    const first = Math.max(0, Math.ceil(center - kernel.halfWidth));
+    const end = Math.min(last, Math.floor(center + kernel.halfWidth));
     let acc = 0;
-    for (let i = first; i <= end; i++) {
-      const pos = Math.abs(i - center) * lobesPerSample;
-      const k = pos | 0;
-      if (k >= tableEnd) continue;
-      const frac = pos - k;
-      const h = (kernelTable[k] as number) + ((kernelTable[k + 1] as number) - (kernelTable[k] as number)) * frac;
-      acc += (input[i] as number) * h;
+    for (let i = first; i <= end; i++) acc += (input[i] as number) * weight(Math.abs(i - center), kernel);
+    output[n] = acc;
+  }
+  return output;
+}
+
+/**
+ * Rational ratio up/down (8 kHz → 16 kHz is 2/1, 44.1 kHz → 16 kHz is 160/441): output
+ * points fall on `up` distinct offsets between input samples, so each offset's taps are
+ * computed once and reused. Same kernel as resampleDirect, several times faster.
+ */
+function resamplePolyphase(input: Float32Array, down: number, up: number, kernel: Kernel): Float32Array {
+  const reach = Math.ceil(kernel.halfWidth);
+  const taps = 2 * reach + 2; // offsets -reach … reach+1 around the input sample before the point
+  const phases = new Float32Array(up * taps);
+  for (let phase = 0; phase < up; phase++) {
+    const frac = phase / up;
+    for (let j = -reach; j <= reach + 1; j++) phases[phase * taps + j + reach] = weight(Math.abs(j - frac), kernel);
+  }
+  const output = new Float32Array(kernel.outLength);
+  const last = input.length - 1;
+  for (let n = 0; n < kernel.outLength; n++) {
+    const position = n * down;
+    const phase = position % up;
+    const base = (position - phase) / up;
+    const row = phase * taps;
+    const start = base - reach;
+    let acc = 0;
+    if (start >= 0 && start + taps - 1 <= last) {
+      for (let t = 0; t < taps; t++) acc += (input[start + t] as number) * (phases[row + t] as number);
+    } else {
+      for (let t = 0; t < taps; t++) {
+        const i = start + t;
+        if (i >= 0 && i <= last) acc += (input[i] as number) * (phases[row + t] as number);
+      }
     }
-    output[n] = acc * cutoff;
+    output[n] = acc;
   }
   return output;
 }
