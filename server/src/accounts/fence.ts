@@ -69,13 +69,16 @@ export function fenceFor(db: Db, userId: string): Db {
     chat: (id) => ({ id, userId }),
     message: (id) => ({ id, chat: { userId } }),
   };
+  // A fenced client lives for one request; a row found to be the user's stays so for it.
+  const verified = new Set<string>();
   async function checkReferences(args: Args, operation: string, references: References) {
     for (const row of dataRows(args, operation)) {
       for (const [scalar, ref] of Object.entries(references)) {
         const id = row[scalar] ?? (row[ref.relation] as { connect?: { id?: unknown } } | undefined)?.connect?.id;
-        if (typeof id !== "string") continue;
+        if (typeof id !== "string" || verified.has(`${ref.model}:${id}`)) continue;
         const delegate = db[ref.model] as unknown as { count(args: object): Promise<number> };
         if ((await delegate.count({ where: ownerFilter[ref.model](id) })) === 0) throw notFound(ref.label);
+        verified.add(`${ref.model}:${id}`);
       }
     }
   }
@@ -94,6 +97,13 @@ export function fenceFor(db: Db, userId: string): Db {
       },
     },
   };
+  /** Rows that came back through the fence are the user's: later references to them need no check. */
+  const remember = (model: string, result: unknown) => {
+    if (model in ownerFilter && result && typeof (result as { id?: unknown }).id === "string") {
+      verified.add(`${model}:${(result as { id: string }).id}`);
+    }
+    return result;
+  };
   for (const [model, references] of Object.entries(OWNED_DIRECTLY)) {
     query[model] = {
       async $allOperations({ operation, args, query }) {
@@ -101,7 +111,7 @@ export function fenceFor(db: Db, userId: string): Db {
         await checkReferences(fenced, operation, references);
         if (CREATE.has(operation)) fenced = withOwner(fenced, operation, userId);
         if (READ_OR_CHANGE.has(operation)) fenced = withWhere(fenced, { userId });
-        return query(fenced);
+        return remember(model, await query(fenced));
       },
     };
   }

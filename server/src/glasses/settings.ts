@@ -29,9 +29,20 @@ export interface GlassesSettingsInput {
 }
 
 /** The user's settings row, created with defaults on first use. */
-export function glassesSettingsOf(db: Db, ownerId: string): Promise<GlassesSettings> {
-  return db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId }, update: {} });
+export async function glassesSettingsOf(db: Db, ownerId: string): Promise<GlassesSettings> {
+  // Read first: every glasses request asks, and only the first one needs to write.
+  const existing = await db.glassesSettings.findUnique({ where: { userId: ownerId } });
+  return existing ?? db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId }, update: {} });
 }
+
+/** Settings with the models and current chat they name, in one query (the glasses route's hot path). */
+export async function glassesSetupOf(db: Db, ownerId: string) {
+  const include = { model: true, imageModel: true, currentChat: true } as const;
+  const existing = await db.glassesSettings.findUnique({ where: { userId: ownerId }, include });
+  return existing ?? db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId }, update: {}, include });
+}
+
+export type GlassesSetup = Awaited<ReturnType<typeof glassesSetupOf>>;
 
 export function checkGlassesSettings(input: GlassesSettingsInput): GlassesSettingsInput {
   const out: GlassesSettingsInput = {};

@@ -1,0 +1,80 @@
+/**
+ * One non-streaming answer from a user's model, for the glasses (the Noa app waits for
+ * the whole answer anyway), plus spoken answers through the provider's /audio/speech.
+ * Failures become a `ProviderFailure` with a sentence the user can act on.
+ */
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { SecretBox } from "../crypto/secret-box.ts";
+import type { AiModel } from "../db/generated/sqlite/client.ts";
+import { estimateTokens } from "../generation/conversation.ts";
+import { describeProviderError } from "../generation/provider-errors.ts";
+import { revealApiKey } from "../models/service.ts";
+
+export class ProviderFailure extends Error {
+  override name = "ProviderFailure";
+}
+
+export interface Answer {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** True when the provider reported no usage and the counts are our estimate. */
+  usageEstimated: boolean;
+  ms: number;
+}
+
+export interface AskOptions {
+  temperature: number;
+  maxTokens: number | null;
+  timeoutMs: number;
+}
+
+function clientFor(model: AiModel, secrets: SecretBox, timeoutMs: number): OpenAI {
+  // The key is decrypted for this call only; "unused" satisfies the SDK for keyless local servers.
+  return new OpenAI({ baseURL: model.baseUrl, apiKey: revealApiKey(secrets, model) ?? "unused", maxRetries: 0, timeout: timeoutMs });
+}
+
+export async function askModel(model: AiModel, secrets: SecretBox, messages: ChatCompletionMessageParam[], options: AskOptions): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const completion = await clientFor(model, secrets, options.timeoutMs).chat.completions.create({
+      model: model.providerModelId,
+      messages,
+      temperature: options.temperature,
+      ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}),
+    });
+    const text = completion.choices[0]?.message?.content ?? "";
+    const usage = completion.usage;
+    const promptText = messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n");
+    return {
+      text,
+      promptTokens: usage?.prompt_tokens ?? estimateTokens(promptText),
+      completionTokens: usage?.completion_tokens ?? estimateTokens(text),
+      usageEstimated: !usage,
+      ms: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    throw new ProviderFailure(describeProviderError(error, model, { firstTokenTimeoutMs: options.timeoutMs, idleTimeoutMs: options.timeoutMs }));
+  }
+}
+
+/** MP3 of `text` from the model's provider; null (and the reason) when it cannot speak. */
+export async function speak(
+  model: AiModel,
+  secrets: SecretBox,
+  text: string,
+  voice: { model: string; voice: string; timeoutMs: number },
+): Promise<{ mp3: Uint8Array | null; error?: string }> {
+  try {
+    const response = await clientFor(model, secrets, voice.timeoutMs).audio.speech.create({
+      model: voice.model,
+      voice: voice.voice,
+      input: text,
+      response_format: "mp3",
+    });
+    return { mp3: new Uint8Array(await response.arrayBuffer()) };
+  } catch (error) {
+    return { mp3: null, error: describeProviderError(error, model, { firstTokenTimeoutMs: voice.timeoutMs, idleTimeoutMs: voice.timeoutMs }) };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * POST /mm/mm/ (and /mm/mm): the Noa app's "Custom Server" endpoint. Thin: find the
+ * user from the one header the app sends, parse the form, let the service answer, and
+ * turn failures into the status + `{detail}` the app shows.
+ */
+import { type DocumentDecoration, Elysia } from "elysia";
+import { parseGlassesRequest, asGlassesHttpError } from "./request.ts";
+import { answerGlasses, type GlassesDependencies, glassesUserFor } from "./service.ts";
+import { userForGlassesToken } from "./tokens.ts";
+
+/** `Authorization: Bearer <t>`, a bare token in `Authorization`, or the configured header (X-API-Key). */
+export function presentedToken(request: Request, tokenHeader: string): string | null {
+  const authorization = request.headers.get("authorization")?.trim();
+  if (authorization) return authorization.replace(/^Bearer\s+/i, "").trim() || null;
+  return request.headers.get(tokenHeader)?.trim() || null;
+}
+
+const openapiDetail: DocumentDecoration = {
+  summary: "Answer the Frame glasses (Noa app custom server)",
+  description:
+    "Multipart form from the Noa app: `audio` (WAV; 8-bit 8 kHz from the app, other WAV kinds and, with ffmpeg, ogg/mp3/m4a/webm), " +
+    "optional `image` (JPEG from the glasses camera), `messages` (JSON array of {role, content}), `location` (text, may be empty), " +
+    "`time` (local time, Dart format) and optional `prompt` (text placed before the transcript). " +
+    "Authenticate with `Authorization: Bearer <glasses token>`, a bare token in `Authorization`, or `X-API-Key: <token>`.",
+  tags: ["Glasses"],
+  requestBody: {
+    required: true,
+    content: {
+      "multipart/form-data": {
+        schema: {
+          type: "object",
+          properties: {
+            audio: { type: "string", format: "binary", description: "WAV recording, up to 25 MB" },
+            image: { type: "string", format: "binary", description: "JPEG/PNG/WebP, up to 10 MB" },
+            messages: { type: "string", description: 'JSON: [{"role":"user","content":"…"}]' },
+            location: { type: "string" },
+            time: { type: "string", example: "2025-07-02 11:29:48.054846" },
+            prompt: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "The answer. `debug.topic_changed` tells the app to drop its history.",
+      content: {
+        "application/json": {
+          example: {
+            user_prompt: "What's the capital of France?",
+            message: "Paris.",
+            debug: { topic_changed: false, model: "openai/gpt-oss-20b:free", timings: { stt_ms: 420, llm_ms: 800, total_ms: 1250 } },
+          },
+        },
+      },
+    },
+    400: { description: "A field is missing or unreadable; `detail` names it." },
+    401: { description: "Missing or unknown access token." },
+    409: { description: "The user has no model set up." },
+    413: { description: "audio over 25 MB or image over 10 MB." },
+    415: { description: "Audio format that needs ffmpeg, which is not installed." },
+    502: { description: "The model's provider failed; the user's message is saved." },
+    503: { description: "The speech model cannot be loaded; `detail` says which and what to do." },
+  },
+};
+
+export function glassesRoutes(deps: GlassesDependencies) {
+  const { tokenHeader, anonymousUserEmail } = deps.config.glasses;
+  const answer = async ({ request, set }: { request: Request; set: { status?: number | string } }) => {
+    try {
+      // Who first: an unauthenticated request is refused before its body is read.
+      const user = await glassesUserFor(deps.rootDb, presentedToken(request, tokenHeader), anonymousUserEmail, userForGlassesToken);
+      return await answerGlasses(deps, user, await parseGlassesRequest(request));
+    } catch (error) {
+      const http = asGlassesHttpError(error);
+      if (http) {
+        set.status = http.status;
+        return { detail: http.detail };
+      }
+      console.error("Unexpected error on the glasses route:", error);
+      set.status = 500;
+      return { detail: "Something went wrong on the server. Try again; if it keeps happening, tell the administrator." };
+    }
+  };
+  // The body is parsed by parseGlassesRequest, after authentication and with our own limits.
+  return new Elysia()
+    .post("/mm/mm/", answer, { parse: "none", detail: openapiDetail })
+    .post("/mm/mm", answer, { parse: "none", detail: { ...openapiDetail, hide: true } });
+}
