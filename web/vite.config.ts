@@ -18,6 +18,8 @@ export default defineConfig({
     }),
   ],
   server: {
-    proxy: { "/graphql": devApiUrl, "/healthz": devApiUrl },
+    // /attachments: pictures in chats (session cookie); /mm: the glasses endpoint, so the
+    // Glasses page's endpoint works against the dev server too.
+    proxy: { "/graphql": devApiUrl, "/healthz": devApiUrl, "/attachments/": devApiUrl, "/mm/": devApiUrl },
   },
 });

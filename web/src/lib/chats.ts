@@ -1,9 +1,13 @@
 /** Chats as the web UI reads and changes them. */
 import { client, dataOf, gql } from "./graphql.ts";
 
+/** Where a chat was started: the web UI, the API, or the glasses (Noa app). */
+export type ChatSource = "WEB" | "API" | "GLASSES";
+
 export interface ChatSummary {
   id: string;
   title: string;
+  source: ChatSource;
   updatedAt: string;
 }
 
@@ -17,7 +21,7 @@ export const CHATS_PER_PAGE = 50;
 const CHATS = gql<{ chats: ChatPage }, { first: number; after: string | null }>`
   query Chats($first: Int!, $after: String) {
     chats(first: $first, after: $after) {
-      edges { node { id title updatedAt } }
+      edges { node { id title source updatedAt } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -30,13 +34,13 @@ export async function fetchChats(after: string | null = null): Promise<ChatPage>
 
 export const CREATE_CHAT = gql<{ createChat: ChatSummary }, { input: { title: string | null } }>`
   mutation CreateChat($input: CreateChatInput) {
-    createChat(input: $input) { id title updatedAt }
+    createChat(input: $input) { id title source updatedAt }
   }
 `;
 
 export const RENAME_CHAT = gql<{ renameChat: ChatSummary }, { id: string; title: string }>`
   mutation RenameChat($id: ID!, $title: String!) {
-    renameChat(id: $id, title: $title) { id title updatedAt }
+    renameChat(id: $id, title: $title) { id title source updatedAt }
   }
 `;
 
@@ -49,6 +53,14 @@ export const DELETE_CHAT = gql<{ deleteChat: string }, { id: string }>`
 export type MessageRole = "SYSTEM" | "USER" | "ASSISTANT";
 export type MessageStatus = "COMPLETE" | "STREAMING" | "FAILED" | "CANCELLED";
 
+/** A file saved with a message, e.g. the glasses' camera picture; `url` works for the owner only (session cookie). */
+export interface Attachment {
+  id: string;
+  mimeType: string;
+  byteSize: number;
+  url: string;
+}
+
 export interface Message {
   id: string;
   role: MessageRole;
@@ -56,11 +68,13 @@ export interface Message {
   status: MessageStatus;
   error: string | null;
   createdAt: string;
+  attachments: Attachment[];
 }
 
 export interface ChatWithMessages {
   id: string;
   title: string;
+  source: ChatSource;
   messages: { edges: { node: Message }[]; pageInfo: { hasPreviousPage: boolean } };
 }
 
@@ -71,8 +85,9 @@ const CHAT = gql<{ chat: ChatWithMessages }, { id: string; last: number }>`
     chat(id: $id) {
       id
       title
+      source
       messages(last: $last) {
-        edges { node { id role content status error createdAt } }
+        edges { node { id role content status error createdAt attachments { id mimeType byteSize url } } }
         pageInfo { hasPreviousPage }
       }
     }

@@ -10,11 +10,13 @@ export interface Model {
   apiKeyLast4: string | null;
   temperature: number;
   active: boolean;
+  /** Whether it is sent pictures (e.g. from the glasses camera). */
+  supportsImages: boolean;
 }
 
 const MODEL_FIELDS = gql`
   fragment ModelFields on Model {
-    id name providerModelId baseUrl hasApiKey apiKeyLast4 temperature active
+    id name providerModelId baseUrl hasApiKey apiKeyLast4 temperature active supportsImages
   }
 `;
 
