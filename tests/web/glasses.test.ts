@@ -9,35 +9,19 @@
  * repository (../shared/fixtures). The model is the loopback test provider's "echo".
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import type { BrowserContext, Locator, Page } from "playwright-core";
+import type { TestApp } from "../support/app.ts";
+import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 
-const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
 const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
 const IMAGE_FIXTURE = new URL("noa-app-request-image.jpg", FIXTURES);
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-/** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
-const STEP_TIMEOUT_MS = 5_000;
 /** Per test: each is a whole walk through the UI, many steps long. */
 const TEST_TIMEOUT_MS = 30_000;
 
+let web: WebUnderTest;
 let app: TestApp;
 let provider: FakeProvider;
-let server: ReturnType<typeof Bun.serve>;
-let browser: Browser;
 let baseUrl: string;
 /** One browser profile for the whole file: the second test carries on where the first stopped. */
 let context: BrowserContext;
@@ -45,18 +29,12 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB_BUILD_DIR, "index.html"))) {
-    throw new Error(`The web UI is not built (${WEB_BUILD_DIR}/index.html is missing): run \`bun run web:build\` first.`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
   if (!(await Bun.file(IMAGE_FIXTURE).exists())) throw new Error(`The fixture ${IMAGE_FIXTURE.pathname} is missing.`);
   provider = await startFakeProvider();
-  app = await startTestApp({ WEB_BUILD_DIR });
-  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.handle(request) });
-  baseUrl = `http://127.0.0.1:${server.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  web = await startWebUnderTest();
+  ({ app, baseUrl } = web);
   // Clipboard access, to check the Copy buttons (127.0.0.1 is a secure context).
-  context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  context = await web.browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -64,9 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await server?.stop(true);
-  await app?.close();
+  await web?.close();
   await provider?.stop();
 });
 

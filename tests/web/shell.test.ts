@@ -6,47 +6,21 @@
  * /usr/bin/chromium (`apt-get install -y chromium`).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import type { Browser, Page } from "playwright-core";
+import type { TestApp } from "../support/app.ts";
+import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 
-const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-/** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
-const STEP_TIMEOUT_MS = 5_000;
-
+let web: WebUnderTest;
 let app: TestApp;
-let server: ReturnType<typeof Bun.serve>;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB_BUILD_DIR, "index.html"))) {
-    throw new Error(`The web UI is not built (${WEB_BUILD_DIR}/index.html is missing): run \`bun run web:build\` first.`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  app = await startTestApp({ WEB_BUILD_DIR });
-  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.handle(request) });
-  baseUrl = `http://127.0.0.1:${server.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  web = await startWebUnderTest();
+  ({ app, browser, baseUrl } = web);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop(true);
-  await app?.close();
-});
+afterAll(() => web?.close());
 
 /** A fresh browser profile (own cookies), failing the test on any uncaught page error. */
 async function openBrowserSession(): Promise<{ page: Page; pageErrors: string[] }> {

@@ -1,0 +1,52 @@
+/**
+ * The built web UI served by the real app on a loopback port, and headless Chromium
+ * (Debian's, driven by playwright-core) to use it. Browser tests build nothing: they
+ * need `bun run web:build` and `apt-get install -y chromium` first.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { startTestApp, type TestApp } from "./app.ts";
+
+export const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
+const CHROMIUM = "/usr/bin/chromium";
+// Without the networking flags Chromium keeps calling home, which this machine refuses.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
+export const STEP_TIMEOUT_MS = 5_000;
+
+export interface WebUnderTest {
+  app: TestApp;
+  browser: Browser;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startWebUnderTest(): Promise<WebUnderTest> {
+  if (!existsSync(join(WEB_BUILD_DIR, "index.html"))) {
+    throw new Error(`The web UI is not built (${WEB_BUILD_DIR}/index.html is missing): run \`bun run web:build\` first.`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
+  const app = await startTestApp({ WEB_BUILD_DIR });
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.handle(request) });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return {
+    app,
+    browser,
+    baseUrl: `http://127.0.0.1:${server.port}`,
+    async close() {
+      await browser.close();
+      await server.stop(true);
+      await app.close();
+    },
+  };
+}
