@@ -10,7 +10,6 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import type { TestApp } from "../support/app.ts";
 import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 
@@ -20,7 +19,6 @@ const IMAGE_FIXTURE = new URL("noa-app-request-image.jpg", FIXTURES);
 const TEST_TIMEOUT_MS = 30_000;
 
 let web: WebUnderTest;
-let app: TestApp;
 let provider: FakeProvider;
 let baseUrl: string;
 /** One browser profile for the whole file: the second test carries on where the first stopped. */
@@ -32,7 +30,7 @@ beforeAll(async () => {
   if (!(await Bun.file(IMAGE_FIXTURE).exists())) throw new Error(`The fixture ${IMAGE_FIXTURE.pathname} is missing.`);
   provider = await startFakeProvider();
   web = await startWebUnderTest();
-  ({ app, baseUrl } = web);
+  ({ baseUrl } = web);
   // Clipboard access, to check the Copy buttons (127.0.0.1 is a secure context).
   context = await web.browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   page = await context.newPage();

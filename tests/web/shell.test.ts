@@ -7,17 +7,15 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import type { TestApp } from "../support/app.ts";
 import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 
 let web: WebUnderTest;
-let app: TestApp;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
   web = await startWebUnderTest();
-  ({ app, browser, baseUrl } = web);
+  ({ browser, baseUrl } = web);
 });
 
 afterAll(() => web?.close());
