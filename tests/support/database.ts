@@ -59,25 +59,23 @@ async function adminExecute(provider: "postgresql" | "mysql", sql: string): Prom
   }
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
-  const provider = testProvider();
+/** Where a fresh database lives, and how to remove it once closed. */
+async function createEmpty(provider: DatabaseProvider): Promise<{ url: string; remove(): Promise<void> }> {
   if (provider === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "aiui-test-"));
-    const url = `file:${join(dir, "test.db")}`;
-    const database = await openDatabase(url, provider);
-    await applyMigrations(database.db, provider);
-    return {
-      ...database,
-      url,
-      async drop() {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { url: `file:${join(dir, "test.db")}`, remove: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `aiui_test_${randomBytes(6).toString("hex")}`;
   await adminExecute(provider, `CREATE DATABASE ${name}`);
-  const url = withDatabase(serverUrl(provider), name);
+  return {
+    url: withDatabase(serverUrl(provider), name),
+    remove: () => adminExecute(provider, provider === "postgresql" ? `DROP DATABASE ${name} WITH (FORCE)` : `DROP DATABASE ${name}`),
+  };
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const provider = testProvider();
+  const { url, remove } = await createEmpty(provider);
   const database = await openDatabase(url, provider);
   await applyMigrations(database.db, provider);
   return {
@@ -85,7 +83,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     url,
     async drop() {
       await database.close();
-      await adminExecute(provider, provider === "postgresql" ? `DROP DATABASE ${name} WITH (FORCE)` : `DROP DATABASE ${name}`);
+      await remove();
     },
   };
 }
