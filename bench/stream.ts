@@ -33,6 +33,7 @@ import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
+import { sseEvents } from "../tests/support/streams.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const STREAM_COUNTS = arg("streams", "50,200").split(",").map(Number);
@@ -178,23 +179,12 @@ async function appStreams(base: string, chatIds: string[], run: string): Promise
         }),
       });
       const samples: { at: number; length: number }[] = [];
-      const decoder = new TextDecoder();
-      let buffer = "";
       let status = "";
-      for await (const chunk of response.body!) {
-        const at = performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf("\n\n");
-          const data = block.split("\n").find((l) => l.startsWith("data:"))?.slice(5).trim();
-          if (!block.includes("event: next") || !data) continue;
-          const event = JSON.parse(data).data.replyStream as { offset: number; delta: string; done: boolean; status: string };
-          if (event.delta) samples.push({ at, length: event.offset + event.delta.length });
-          if (event.done) status = event.status;
-        }
+      for await (const { event: kind, data, at } of sseEvents(response.body!)) {
+        if (kind !== "next" || !data) continue;
+        const event = JSON.parse(data).data.replyStream as { offset: number; delta: string; done: boolean; status: string };
+        if (event.delta) samples.push({ at, length: event.offset + event.delta.length });
+        if (event.done) status = event.status;
       }
       if (status !== "COMPLETE") throw new Error(`stream ${k} ended ${status}`);
       const arrivals = tokenArrivals(samples);

@@ -29,6 +29,28 @@ export const REPLY_STREAM = `subscription($id: ID!) {
   }
 }`;
 
+/** The events of a text/event-stream body, each stamped with when its chunk arrived. */
+export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event?: string; data: string; at: number }> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body) {
+    const at = performance.now();
+    buffer += decoder.decode(chunk, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      const lines = buffer.slice(0, end).split("\n");
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf("\n\n");
+      const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim();
+      const data = lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trimStart())
+        .join("\n");
+      yield { event, data, at };
+    }
+  }
+}
+
 /** GraphQL over SSE: POST /graphql with Accept: text/event-stream. */
 export function sseSubscribe<T = Record<string, any>>(
   baseUrl: string,
@@ -57,26 +79,10 @@ export function sseSubscribe<T = Record<string, any>>(
       events.push({ result: (await response.json()) as GraphQLResult<T>, at: performance.now() });
       return events;
     }
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of response.body!) {
-        const at = performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf("\n\n");
-          const lines = block.split("\n");
-          const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim();
-          const data = lines
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5).trimStart())
-            .join("\n");
-          if (event === "complete") return events;
-          if (event === "next" && data) events.push({ result: JSON.parse(data) as GraphQLResult<T>, at });
-        }
+      for await (const { event, data, at } of sseEvents(response.body!)) {
+        if (event === "complete") return events;
+        if (event === "next" && data) events.push({ result: JSON.parse(data) as GraphQLResult<T>, at });
       }
     } catch (error) {
       if (!controller.signal.aborted) throw error;
