@@ -5,8 +5,8 @@
  */
 import { type DocumentDecoration, Elysia } from "elysia";
 import { parseGlassesRequest, asGlassesHttpError } from "./request.ts";
-import { answerGlasses, type GlassesDependencies, glassesUserFor } from "./service.ts";
-import { userForGlassesToken } from "./tokens.ts";
+import { answerGlasses, type GlassesDependencies, glassesUserIdFor } from "./service.ts";
+import { userIdForGlassesToken } from "./tokens.ts";
 
 /** `Authorization: Bearer <t>`, a bare token in `Authorization`, or the configured header (X-API-Key). */
 export function presentedToken(request: Request, tokenHeader: string): string | null {
@@ -69,8 +69,8 @@ export function glassesRoutes(deps: GlassesDependencies) {
   const answer = async ({ request, set }: { request: Request; set: { status?: number | string } }) => {
     try {
       // Who first: an unauthenticated request is refused before its body is read.
-      const user = await glassesUserFor(deps.rootDb, presentedToken(request, tokenHeader), anonymousUserEmail, userForGlassesToken);
-      return await answerGlasses(deps, user, await parseGlassesRequest(request));
+      const userId = await glassesUserIdFor(deps.rootDb, presentedToken(request, tokenHeader), anonymousUserEmail, userIdForGlassesToken);
+      return await answerGlasses(deps, userId, await parseGlassesRequest(request));
     } catch (error) {
       const http = asGlassesHttpError(error);
       if (http) {

@@ -7,7 +7,7 @@ import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "open
 import { fenceFor } from "../accounts/fence.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
-import type { AiModel, Chat, User } from "../db/generated/sqlite/client.ts";
+import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { titleFromMessage } from "../chats/service.ts";
@@ -136,10 +136,10 @@ async function saveUserMessage(
   return chat;
 }
 
-export async function answerGlasses(deps: GlassesDependencies, user: User, request: GlassesRequest): Promise<NoaResponse> {
+export async function answerGlasses(deps: GlassesDependencies, userId: string, request: GlassesRequest): Promise<NoaResponse> {
   const started = performance.now();
-  const db = fenceFor(deps.rootDb, user.id);
-  const setup = await glassesSetupOf(db, user.id);
+  const db = fenceFor(deps.rootDb, userId);
+  const setup = await glassesSetupOf(db, userId);
 
   const heard = request.audio ? await transcribe(deps, request.audio, setup.language) : { text: "", ms: 0 };
   const spoken = saidNothing(heard.text) ? "" : heard.text;
@@ -149,7 +149,7 @@ export async function answerGlasses(deps: GlassesDependencies, user: User, reque
     return { user_prompt: "", message: DID_NOT_CATCH_THAT, debug: { topic_changed: false, timings: timings(0) } };
   }
 
-  const { main, forImages } = await modelsFor(db, user.id, setup);
+  const { main, forImages } = await modelsFor(db, userId, setup);
   const useImageModel = request.image !== null && !main.supportsImages && forImages !== null;
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
@@ -157,7 +157,7 @@ export async function answerGlasses(deps: GlassesDependencies, user: User, reque
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved before anything else can fail.
-  const chat = await saveUserMessage(db, user.id, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
+  const chat = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
 
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;
   const imageNote =
@@ -237,20 +237,20 @@ export async function answerGlasses(deps: GlassesDependencies, user: User, reque
 }
 
 /** The account a request acts for: its token's owner, or the configured anonymous user. */
-export async function glassesUserFor(
+export async function glassesUserIdFor(
   rootDb: Db,
   presentedToken: string | null,
   anonymousUserEmail: string | undefined,
-  userForToken: (rootDb: Db, token: string) => Promise<User | null>,
-): Promise<User> {
+  userIdForToken: (rootDb: Db, token: string) => Promise<string | null>,
+): Promise<string> {
   if (presentedToken) {
-    const user = await userForToken(rootDb, presentedToken);
-    if (!user) throw new AppError("UNAUTHENTICATED", "This glasses access token is not valid (revoked or mistyped). Create a new one in AIUI.");
-    return user;
+    const userId = await userIdForToken(rootDb, presentedToken);
+    if (!userId) throw new AppError("UNAUTHENTICATED", "This glasses access token is not valid (revoked or mistyped). Create a new one in AIUI.");
+    return userId;
   }
   if (anonymousUserEmail) {
-    const user = await rootDb.user.findUnique({ where: { email: anonymousUserEmail } });
-    if (user) return user;
+    const user = await rootDb.user.findUnique({ where: { email: anonymousUserEmail }, select: { id: true } });
+    if (user) return user.id;
   }
   throw new AppError(
     "UNAUTHENTICATED",

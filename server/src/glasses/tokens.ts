@@ -3,7 +3,7 @@
  * sends one header the user typed). Stored as SHA-256; the secret is shown once.
  */
 import type { Db } from "../db/client.ts";
-import type { GlassesToken, User } from "../db/generated/sqlite/client.ts";
+import type { GlassesToken } from "../db/generated/sqlite/client.ts";
 import { hashToken, newToken } from "../crypto/tokens.ts";
 import { invalidInput, notFound } from "../errors.ts";
 
@@ -31,12 +31,15 @@ export async function revokeGlassesToken(db: Db, id: string): Promise<void> {
   if (count === 0) throw notFound("Token");
 }
 
-/** The user a presented token belongs to, or null. `rootDb`: no user is known yet. */
-export async function userForGlassesToken(rootDb: Db, secret: string): Promise<User | null> {
-  const token = await rootDb.glassesToken.findUnique({ where: { tokenHash: hashToken(secret) }, include: { user: true } });
+/** The id of the user a presented token belongs to, or null. `rootDb`: no user is known yet. */
+export async function userIdForGlassesToken(rootDb: Db, secret: string): Promise<string | null> {
+  const token = await rootDb.glassesToken.findUnique({
+    where: { tokenHash: hashToken(secret) },
+    select: { id: true, userId: true, lastUsedAt: true },
+  });
   if (!token) return null;
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await rootDb.glassesToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
   }
-  return token.user;
+  return token.userId;
 }
