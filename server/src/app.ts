@@ -72,8 +72,11 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
           clientAddressOf(request, { requestIP: () => ({ address: remoteAddress }) }, config.auth.trustProxy),
       }),
     )
-    .all("/graphql", ({ request, server }) =>
-      yoga.fetch(request, { clientAddress: clientAddressOf(request, server, config.auth.trustProxy) }),
+    .all(
+      "/graphql",
+      ({ request, server }) => yoga.fetch(request, { clientAddress: clientAddressOf(request, server, config.auth.trustProxy) }),
+      // Described by schema.graphql, not by OpenAPI.
+      { detail: { hide: true } },
     )
     .use(webRoutes(config.webBuildDir));
 }

@@ -315,3 +315,12 @@ describe("glasses settings", () => {
     expect(chat.modelId).toBe(modelId);
   });
 });
+
+test("the route is described in OpenAPI at /openapi/json, with its multipart fields and answers", async () => {
+  const spec = (await (await app.handle(new Request("http://aiui.test/openapi/json"))).json()) as any;
+  expect(Object.keys(spec.paths)).toContain("/mm/mm/");
+  expect(Object.keys(spec.paths)).not.toContain("/graphql");
+  const post = spec.paths["/mm/mm/"].post;
+  expect(Object.keys(post.requestBody.content["multipart/form-data"].schema.properties)).toEqual(["audio", "image", "messages", "location", "time", "prompt"]);
+  expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["200", "401", "413", "415", "502", "503"]));
+});

@@ -78,6 +78,8 @@ export function graphqlWebSocket(
   const closers = new WeakMap<object, { handle: (message: string) => Promise<void>; closed: (code?: number, reason?: string) => Promise<void> }>();
 
   return new Elysia({ name: "graphql-ws" }).ws("/graphql", {
+    // graphql-transport-ws, described by schema.graphql rather than OpenAPI.
+    detail: { hide: true },
     beforeHandle({ request, set }) {
       if (!originAllowed(request, options.publicUrl, options.trustProxy)) {
         set.status = 403;
