@@ -108,7 +108,8 @@ function speechConfig(vars: Vars, dataDir: string) {
     whisper: {
       /** Hub id (downloaded once into cacheDir when allowed) or a local folder with the ONNX files. */
       model: read(vars, "WHISPER_MODEL") ?? "onnx-community/whisper-base",
-      dtype: oneOf(vars, "WHISPER_DTYPE", WHISPER_DTYPES, "fp32"),
+      // q8: 8-bit weights, about half the end-to-end time of fp32 on CPU (bench:stt); see decision 0005.
+      dtype: oneOf(vars, "WHISPER_DTYPE", WHISPER_DTYPES, "q8"),
       cacheDir: resolve(read(vars, "WHISPER_CACHE_DIR") ?? resolve(dataDir, "models")),
       allowRemote: boolean(vars, "WHISPER_ALLOW_REMOTE", true),
       /** Load the model in the background at start instead of on the first request. */
