@@ -18,9 +18,11 @@ export function speechFromConfig(speech: Config["speech"], log: (line: string) =
     dtype: speech.whisper.dtype,
     allowRemote: speech.whisper.allowRemote,
     preload: speech.whisper.preload,
-    setupHint: speech.whisper.allowRemote
-      ? "Check the network, or set WHISPER_MODEL to a folder holding the model's ONNX files."
-      : "Set WHISPER_MODEL to a folder holding the model's ONNX files, or set WHISPER_ALLOW_REMOTE=true to download it once.",
+    setupHint:
+      (speech.whisper.allowRemote
+        ? "Check the network, or set WHISPER_MODEL to a folder holding the model's ONNX files."
+        : "Set WHISPER_MODEL to a folder holding the model's ONNX files, or set WHISPER_ALLOW_REMOTE=true to download it once.") +
+      ` WHISPER_DTYPE=${speech.whisper.dtype} needs the matching files (q8: *_quantized.onnx; fp32: the plain ones).`,
     log,
   });
 }
