@@ -251,8 +251,8 @@ describe("failures of the model and of speech", () => {
   });
 
   test("a speech model that cannot be loaded answers 503 saying which model and what to do", async () => {
-    const missing = new WhisperTranscriber({ model: "/nonexistent/whisper-model", allowRemote: false, log: () => {} });
-    const offline = await startTestApp({}, { speech: missing });
+    // Through the configuration, as the server builds it at start.
+    const offline = await startTestApp({ WHISPER_MODEL: "/nonexistent/whisper-model", WHISPER_ALLOW_REMOTE: "false" });
     try {
       const user = await offline.signedUp("x@example.com");
       const secret = (await user.data(`mutation { createGlassesToken(name: "F") { secret } }`)).createGlassesToken.secret;
@@ -263,7 +263,10 @@ describe("failures of the model and of speech", () => {
         new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { Authorization: `Bearer ${secret}` }, body }),
       );
       expect(response.status).toBe(503);
-      expect(((await response.json()) as any).detail).toContain("/nonexistent/whisper-model");
+      const { detail } = (await response.json()) as { detail: string };
+      expect(detail).toContain("/nonexistent/whisper-model");
+      expect(detail).toContain("WHISPER_ALLOW_REMOTE=true");
+      expect(detail).toContain("WHISPER_DTYPE=q8");
     } finally {
       await offline.close().catch(() => {});
     }
