@@ -8,7 +8,7 @@ import { decodeAudio } from "../../server/src/speech/index.ts";
 import { WhisperTranscriber } from "../../server/src/speech/whisper-transcriber.ts";
 import { DID_NOT_CATCH_THAT } from "../../server/src/glasses/service.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
-import { FAKE_MP3, type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { DEFAULT_TRANSCRIPT, FAKE_MP3, type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 import { DEFAULT_MODEL_CACHE, ensureWhisperModel, TEST_MODEL } from "../support/tiny-whisper/generate.ts";
 
 const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
@@ -326,4 +326,26 @@ test("the route is described in OpenAPI at /openapi/json, with its multipart fie
   const post = spec.paths["/mm/mm/"].post;
   expect(Object.keys(post.requestBody.content["multipart/form-data"].schema.properties)).toEqual(["audio", "image", "messages", "location", "time", "prompt"]);
   expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["200", "401", "413", "415", "502", "503"]));
+});
+
+test("with STT_BACKEND=openai the recording is transcribed by an OpenAI-compatible /audio/transcriptions", async () => {
+  const remote = await startTestApp({ STT_BACKEND: "openai", STT_OPENAI_BASE_URL: provider.url, STT_OPENAI_API_KEY: "sk-provider-key" });
+  try {
+    const user = await remote.signedUp("remote@example.com");
+    await user.data(`mutation($url: String!) { createModel(input: { name: "M", providerModelId: "echo", baseUrl: $url, apiKey: "sk-provider-key" }) { id } }`, {
+      url: provider.url,
+    });
+    const secret = (await user.data(`mutation { createGlassesToken(name: "F") { secret } }`)).createGlassesToken.secret;
+    const body = new FormData();
+    body.append("audio", new File([audio], "audio.wav"));
+    body.append("messages", "[]");
+    const response = await remote.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { Authorization: `Bearer ${secret}` }, body }));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as any).user_prompt).toBe(DEFAULT_TRANSCRIPT);
+    const transcription = provider.requests.find((r) => r.path === "/v1/audio/transcriptions")!;
+    expect(transcription.headers.authorization).toBe("Bearer sk-provider-key");
+    expect(transcription.form?.model).toBe("whisper-1");
+  } finally {
+    await remote.close();
+  }
 });
