@@ -61,7 +61,18 @@ export interface Attachment {
   url: string;
 }
 
-export interface Message {
+/** What a finished reply cost and how long it took; null while unknown. */
+export interface ReplyUsageFields {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cost: number | null;
+  /** True when the provider reported no usage and the token counts are an estimate. */
+  usageEstimated: boolean;
+  firstTokenMs: number | null;
+  latencyMs: number | null;
+}
+
+export interface Message extends ReplyUsageFields {
   id: string;
   role: MessageRole;
   content: string;
@@ -71,10 +82,27 @@ export interface Message {
   attachments: Attachment[];
 }
 
+/** The fields of a message the chat view shows (keep in line with `Message`). */
+export const MESSAGE_FIELDS = gql`
+  fragment MessageFields on Message {
+    id role content status error createdAt
+    promptTokens completionTokens cost usageEstimated firstTokenMs latencyMs
+    attachments { id mimeType byteSize url }
+  }
+`;
+
+/** The model a chat talks to; null when it has none (e.g. it was deleted). */
+export interface ChatModel {
+  id: string;
+  name: string;
+  active: boolean;
+}
+
 export interface ChatWithMessages {
   id: string;
   title: string;
   source: ChatSource;
+  model: ChatModel | null;
   messages: { edges: { node: Message }[]; pageInfo: { hasPreviousPage: boolean } };
 }
 
@@ -86,12 +114,14 @@ const CHAT = gql<{ chat: ChatWithMessages }, { id: string; last: number }>`
       id
       title
       source
+      model { id name active }
       messages(last: $last) {
-        edges { node { id role content status error createdAt attachments { id mimeType byteSize url } } }
+        edges { node { ...MessageFields } }
         pageInfo { hasPreviousPage }
       }
     }
   }
+  ${MESSAGE_FIELDS}
 `;
 
 export async function fetchChat(id: string): Promise<ChatWithMessages> {

@@ -10,8 +10,35 @@ import { Client, type CombinedError, fetchExchange, gql, type OperationResult } 
 /** Any value will do: a cross-site form or simple request cannot set a custom header. */
 const CSRF_HEADER = "x-aiui-csrf";
 
+/**
+ * fetch, with streamed (SSE) answers wrapped so that stopping one stays quiet: urql
+ * cancels the body's reader in a `finally` without catching, and after the abort that
+ * unsubscribing does, that cancel rejects with an unhandled "signal is aborted".
+ */
+async function fetchQuietlyAborted(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  if (!response.body || !response.headers.get("content-type")?.includes("text/event-stream")) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        // Stopped on purpose: an end like any other. Anything else is a real failure.
+        if (init?.signal?.aborted) controller.close();
+        else controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason).catch(() => {}),
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 export const client = new Client({
   url: "/graphql",
+  fetch: fetchQuietlyAborted,
   // No document cache: pages load what they show when they open, and mutations are few,
   // so there is nothing stale to invalidate by hand.
   exchanges: [fetchExchange],
