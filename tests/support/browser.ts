@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { startTestApp, type TestApp } from "./app.ts";
 
 export const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
@@ -49,4 +49,21 @@ export async function startWebUnderTest(): Promise<WebUnderTest> {
       await app.close();
     },
   };
+}
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors in the page; tests expect none. */
+  pageErrors: string[];
+}
+
+/** A fresh browser profile (own cookies) with one page that records uncaught page errors. */
+export async function openBrowserSession(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserSession> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  return { context, page, pageErrors };
 }

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
+import { openBrowserSession, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 
 /** Per test: each is a whole walk through the UI, many steps long. */
@@ -23,16 +23,13 @@ let baseUrl: string;
 /** One browser profile for the whole file: the tests carry on in the account the first one makes. */
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
   provider = await startFakeProvider();
   web = await startWebUnderTest();
   ({ baseUrl } = web);
-  context = await web.browser.newContext();
-  page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  ({ context, page, pageErrors } = await openBrowserSession(web.browser));
 });
 
 afterAll(async () => {
@@ -47,6 +44,7 @@ const words = (n: number, stem = "word") => `${Array.from({ length: n }, (_, i) 
 const messageList = () => page.getByRole("list", { name: "Messages" });
 const replies = () => messageList().getByRole("listitem").filter({ has: page.getByText("Assistant", { exact: true }) });
 const lastReply = () => replies().last();
+// biome-ignore lint/performance/useDomNodeTextContent: Playwright Locator.innerText: the rendered text a user reads.
 const textOf = async (message: Locator) => ((await message.locator(".content").count()) ? await message.locator(".content").innerText() : "");
 const composerBox = () => page.getByLabel("Message", { exact: true });
 const sendButton = () => page.getByRole("button", { name: "Send", exact: true });

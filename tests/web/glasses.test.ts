@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
+import { openBrowserSession, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 
 const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
@@ -24,7 +24,7 @@ let baseUrl: string;
 /** One browser profile for the whole file: the second test carries on where the first stopped. */
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
   if (!(await Bun.file(IMAGE_FIXTURE).exists())) throw new Error(`The fixture ${IMAGE_FIXTURE.pathname} is missing.`);
@@ -32,10 +32,7 @@ beforeAll(async () => {
   web = await startWebUnderTest();
   ({ baseUrl } = web);
   // Clipboard access, to check the Copy buttons (127.0.0.1 is a secure context).
-  context = await web.browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
-  page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  ({ context, page, pageErrors } = await openBrowserSession(web.browser, { permissions: ["clipboard-read", "clipboard-write"] }));
 });
 
 afterAll(async () => {

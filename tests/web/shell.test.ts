@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { STEP_TIMEOUT_MS, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
+import { openBrowserSession, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 
 let web: WebUnderTest;
 let browser: Browser;
@@ -19,16 +19,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => web?.close());
-
-/** A fresh browser profile (own cookies), failing the test on any uncaught page error. */
-async function openBrowserSession(): Promise<{ page: Page; pageErrors: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const pageErrors: string[] = [];
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  return { page, pageErrors };
-}
 
 async function signUpThroughForm(page: Page, email: string, displayName: string) {
   await page.goto(`${baseUrl}/`);
@@ -49,7 +39,7 @@ const chatList = (page: Page) => page.getByRole("list", { name: "Your chats" });
 let firstUsersChatPath: string | null = null;
 
 test("a new user signs up through the form, starts a chat and sees it listed", async () => {
-  const { page, pageErrors } = await openBrowserSession();
+  const { page, pageErrors } = await openBrowserSession(browser);
 
   await signUpThroughForm(page, "ada@example.com", "Ada");
   await page.getByText("No chats yet.").waitFor();
@@ -75,7 +65,7 @@ test("a new user signs up through the form, starts a chat and sees it listed", a
 
 test("another user, in another browser profile, does not see that chat", async () => {
   if (!firstUsersChatPath) throw new Error("needs the chat the previous test creates");
-  const { page, pageErrors } = await openBrowserSession();
+  const { page, pageErrors } = await openBrowserSession(browser);
 
   await signUpThroughForm(page, "grace@example.com", "Grace");
   await page.getByText("No chats yet.").waitFor();
