@@ -349,3 +349,28 @@ test("with STT_BACKEND=openai the recording is transcribed by an OpenAI-compatib
     await remote.close();
   }
 });
+
+test("a long history from the app is trimmed oldest-first to the model's context window", async () => {
+  const small = (
+    await ada.data(
+      `mutation($url: String!) { createModel(input: { name: "Small", providerModelId: "echo", baseUrl: $url, apiKey: "sk-provider-key", contextWindow: 1000, maxTokens: 200 }) { id } }`,
+      { url: provider.url },
+    )
+  ).createModel.id;
+  await ada.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, imageModelId: null, topicStrategy: NEVER, spokenAnswers: false }) { persona } }`, {
+    m: small,
+  });
+  try {
+    const history = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: `turn ${i} ${"x".repeat(200)}` }));
+    const { status } = await json(await noaRequest({ image: null, messages: JSON.stringify(history) }));
+    expect(status).toBe(200);
+    const sent = (provider.requests.at(-1)!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(sent.length).toBeLessThan(history.length + 2);
+    expect(sent[0]!.role).toBe("system");
+    expect(sent[1]!.role).toBe("user");
+    expect(sent.at(-2)!.content).toStartWith("turn 39 ");
+    expect(sent.at(-1)).toEqual({ role: "user", content: heard });
+  } finally {
+    await ada.data(`mutation { updateGlassesSettings(input: { modelId: null }) { persona } }`);
+  }
+});

@@ -11,6 +11,7 @@ import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { titleFromMessage } from "../chats/service.ts";
+import { buildConversation } from "../generation/conversation.ts";
 import { costOf } from "../generation/generator.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type Answer, askModel, ProviderFailure, speak } from "./ask-model.ts";
@@ -171,18 +172,27 @@ export async function answerGlasses(deps: GlassesDependencies, userId: string, r
           { type: "image_url", image_url: { url: `data:${request.image.mimeType};base64,${Buffer.from(request.image.bytes).toString("base64")}` } },
         ]
       : userText;
-  const messages: ChatCompletionMessageParam[] = [
-    { role: "system", content: `${persona} ${contextLines(request)}${imageNote}`.trim() },
-    // After a topic change the app's history belongs to the old chat.
-    ...(topicChanged ? [] : request.history),
-    { role: "user", content: userContent },
-  ];
+  const maxTokens = setup.maxTokens ?? model.maxTokens;
+  // The app's history, trimmed oldest-first to the model's window by the same rule as web
+  // chats (docs/decisions/0003-context-trimming.md); after a topic change it belongs to the old chat.
+  const conversation = buildConversation({
+    systemPrompt: `${persona} ${contextLines(request)}${imageNote}`.trim(),
+    history: [...(topicChanged ? [] : request.history), { role: "user" as const, content: userText }].map((m) => ({
+      role: m.role === "assistant" ? "ASSISTANT" : "USER",
+      content: m.content,
+      status: "COMPLETE",
+    })),
+    contextWindow: model.contextWindow ?? deps.config.replies.defaultContextWindow,
+    maxTokens,
+  });
+  // The newest message is always kept, last: it carries the picture when the model can see it.
+  const messages: ChatCompletionMessageParam[] = [...conversation.messages.slice(0, -1), { role: "user", content: userContent }];
 
   let answer: Answer;
   try {
     answer = await askModel(model, deps.secrets, messages, {
       temperature: setup.temperature ?? model.temperature,
-      maxTokens: setup.maxTokens ?? model.maxTokens,
+      maxTokens,
       timeoutMs: deps.config.replies.firstTokenTimeoutMs,
     });
   } catch (error) {
