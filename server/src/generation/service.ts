@@ -5,7 +5,7 @@
  * background on the owner's fenced client, outliving the request that started it.
  */
 import { fenceFor } from "../accounts/fence.ts";
-import { checkMessageContent, DEFAULT_CHAT_TITLE, getChat, titleFromMessage } from "../chats/service.ts";
+import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/service.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, Message } from "../db/generated/sqlite/client.ts";
@@ -90,10 +90,17 @@ export function createReplyService(deps: ReplyServiceDeps) {
     });
   }
 
-  async function modelFor(db: Db, chat: Chat, modelId: string | null | undefined): Promise<AiModel> {
+  /** The chat with its current model, in one read (the send path is the time to first token). */
+  async function chatWithModel(db: Db, chatId: string): Promise<Chat & { model: AiModel | null }> {
+    const chat = await db.chat.findUnique({ where: { id: chatId }, include: { model: true } });
+    if (!chat) throw notFound("Chat");
+    return chat;
+  }
+
+  async function modelFor(db: Db, chat: Chat & { model: AiModel | null }, modelId: string | null | undefined): Promise<AiModel> {
     const id = modelId ?? chat.modelId;
     if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
-    const model = await getModel(db, id);
+    const model = id === chat.model?.id ? chat.model : await getModel(db, id);
     if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
     return model;
   }
@@ -142,7 +149,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
      */
     async sendMessage(db: Db, ownerId: string, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
-      const chat = await getChat(db, input.chatId);
+      const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
       const { history, message, reply } = await exclusively(chat.id, async () => {
         const history = await recentMessages(db, chat.id);
@@ -168,7 +175,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
     /** Replaces the chat's last reply with a new one (or answers a last message left without one). */
     async regenerate(db: Db, ownerId: string, input: { chatId: string; modelId?: string | null }): Promise<Message> {
-      const chat = await getChat(db, input.chatId);
+      const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
       const { history, reply } = await exclusively(chat.id, async () => {
         const recent = await recentMessages(db, chat.id);
