@@ -106,11 +106,6 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /**
-   * The chat's recent messages, oldest first, in one read that serves three purposes:
-   * refusing while a reply is still streaming, telling a chat's first message, and the
-   * conversation the model is sent (the send path is the time to first token).
-   */
-  /**
    * Chats with a send or regenerate between its streaming check and its reply's insert:
    * a double click must not start two replies. (Across instances the window remains.)
    */
@@ -125,6 +120,11 @@ export function createReplyService(deps: ReplyServiceDeps) {
     }
   }
 
+  /**
+   * The chat's recent messages, oldest first, in one read that serves three purposes:
+   * refusing while a reply is still streaming, telling a chat's first message, and the
+   * conversation the model is sent (the send path is the time to first token).
+   */
   async function recentMessages(db: Db, chatId: string): Promise<(HistoryMessage & { id: string; createdAt: Date })[]> {
     const recent = await db.message.findMany({
       where: { chatId },
