@@ -9,15 +9,15 @@
  * Prisma wraps in a transaction). Nothing here throws:
  * every failure ends as a FAILED reply with a short error the user can act on.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, MessageStatus } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
-import { revealApiKey } from "../models/service.ts";
 import type { WriteCheckpoint } from "./checkpoint.ts";
 import { buildConversation, estimateTokens, HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
 import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
+import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
 
 export interface GenerationJob {
@@ -46,8 +46,6 @@ export interface GeneratorDeps {
   secrets: SecretBox;
   settings: Config["replies"];
 }
-
-class KeyUnreadable extends Error {}
 
 /** Prisma's "record to update not found": the reply row is gone or no longer STREAMING. */
 const isNotFound = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2025";
@@ -143,26 +141,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
     });
     estimatedPromptTokens = conversation.estimatedTokens;
 
-    let apiKey: string | undefined;
-    try {
-      apiKey = revealApiKey(deps.secrets, model);
-    } catch {
-      throw new KeyUnreadable();
-    }
-    // Everything explicit, so the SDK reads no OPENAI_* variable from the environment.
-    const client = new OpenAI({
-      baseURL: model.baseUrl,
-      apiKey: apiKey ?? "unused",
-      // A model without a key (a local server) gets no Authorization header at all.
-      defaultHeaders: apiKey ? undefined : { Authorization: null },
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      logLevel: "off",
-      maxRetries: 0,
-      timeout: settings.firstTokenTimeoutMs,
-    });
-    apiKey = undefined;
+    const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs);
     const stream = await client.chat.completions.create(
       {
         model: model.providerModelId,
@@ -194,7 +173,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
   } catch (error) {
     if (!signal.aborted) {
       if (error instanceof KeyUnreadable) {
-        failure = "The model's API key could not be decrypted (was the server's ENCRYPTION_KEY changed?). Enter the key again.";
+        failure = error.message;
       } else {
         failure = describeProviderError(error, model, settings);
         if (failure.includes("unexpected error")) console.error(`Reply ${messageId} failed:`, error);

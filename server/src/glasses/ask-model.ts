@@ -3,13 +3,12 @@
  * the whole answer anyway), plus spoken answers through the provider's /audio/speech.
  * Failures become a `ProviderFailure` with a sentence the user can act on.
  */
-import OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
 import { estimateTokens } from "../generation/conversation.ts";
+import { KeyUnreadable, providerClient } from "../generation/provider-client.ts";
 import { describeProviderError } from "../generation/provider-errors.ts";
-import { revealApiKey } from "../models/service.ts";
 
 export class ProviderFailure extends Error {
   override name = "ProviderFailure";
@@ -30,15 +29,16 @@ export interface AskOptions {
   timeoutMs: number;
 }
 
-function clientFor(model: AiModel, secrets: SecretBox, timeoutMs: number): OpenAI {
-  // The key is decrypted for this call only; "unused" satisfies the SDK for keyless local servers.
-  return new OpenAI({ baseURL: model.baseUrl, apiKey: revealApiKey(secrets, model) ?? "unused", maxRetries: 0, timeout: timeoutMs });
+/** A failure in words the user can act on; the key is never part of it. */
+function describe(error: unknown, model: AiModel, timeoutMs: number): string {
+  if (error instanceof KeyUnreadable) return error.message;
+  return describeProviderError(error, model, { firstTokenTimeoutMs: timeoutMs, idleTimeoutMs: timeoutMs });
 }
 
 export async function askModel(model: AiModel, secrets: SecretBox, messages: ChatCompletionMessageParam[], options: AskOptions): Promise<Answer> {
   const started = performance.now();
   try {
-    const completion = await clientFor(model, secrets, options.timeoutMs).chat.completions.create({
+    const completion = await providerClient(model, secrets, options.timeoutMs).chat.completions.create({
       model: model.providerModelId,
       messages,
       temperature: options.temperature,
@@ -55,7 +55,7 @@ export async function askModel(model: AiModel, secrets: SecretBox, messages: Cha
       ms: Math.round(performance.now() - started),
     };
   } catch (error) {
-    throw new ProviderFailure(describeProviderError(error, model, { firstTokenTimeoutMs: options.timeoutMs, idleTimeoutMs: options.timeoutMs }));
+    throw new ProviderFailure(describe(error, model, options.timeoutMs));
   }
 }
 
@@ -67,7 +67,7 @@ export async function speak(
   voice: { model: string; voice: string; timeoutMs: number },
 ): Promise<{ mp3: Uint8Array | null; error?: string }> {
   try {
-    const response = await clientFor(model, secrets, voice.timeoutMs).audio.speech.create({
+    const response = await providerClient(model, secrets, voice.timeoutMs).audio.speech.create({
       model: voice.model,
       voice: voice.voice,
       input: text,
@@ -75,6 +75,6 @@ export async function speak(
     });
     return { mp3: new Uint8Array(await response.arrayBuffer()) };
   } catch (error) {
-    return { mp3: null, error: describeProviderError(error, model, { firstTokenTimeoutMs: voice.timeoutMs, idleTimeoutMs: voice.timeoutMs }) };
+    return { mp3: null, error: describe(error, model, voice.timeoutMs) };
   }
 }
