@@ -24,14 +24,14 @@ import { createModel } from "../server/src/models/service.ts";
 import { createSecretBox } from "../server/src/crypto/secret-box.ts";
 import type { SpeechToText } from "../server/src/speech/index.ts";
 import { startFakeProvider } from "../tests/support/fake-provider.ts";
+import { fixture } from "../tests/support/fixtures.ts";
 
 const REQUESTS = Number(process.argv[2] ?? 1000);
 const WARMUP = 50;
 const TRANSCRIPT = "What's the capital of France?";
 
-const fixtures = new URL("../../shared/fixtures/", import.meta.url);
-const audio = new Uint8Array(await Bun.file(new URL("noa-app-request-audio.wav", fixtures)).arrayBuffer());
-const image = new Uint8Array(await Bun.file(new URL("noa-app-request-image.jpg", fixtures)).arrayBuffer());
+const audio = await fixture("noa-app-request-audio.wav");
+const image = await fixture("noa-app-request-image.jpg");
 
 /** Speech at its interface boundary: the route's own decoding, silence check and queueing still run. */
 const instantSpeech: SpeechToText = {

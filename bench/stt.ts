@@ -13,6 +13,7 @@ import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { decodeWav } from "../server/src/speech/wav";
+import { fixture } from "../tests/support/fixtures.ts";
 import { WhisperTranscriber } from "../server/src/speech/whisper-transcriber";
 import {
   DEFAULT_MODEL_CACHE,
@@ -64,9 +65,7 @@ async function repeat(count: number, fn: () => Promise<unknown>): Promise<number
 
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
-const fixtureBytes = new Uint8Array(
-  await Bun.file(new URL("../../shared/fixtures/noa-app-request-audio.wav", import.meta.url)).arrayBuffer(),
-);
+const fixtureBytes = await fixture("noa-app-request-audio.wav");
 
 /** The server's path: worker load once, then decode WAV + transcribe per request. */
 async function endToEnd(modelDir: string, dtype: "fp32" | "q8") {

@@ -22,7 +22,7 @@ export interface AppDependencies {
   config: Config;
   db: Db;
   encryptionKey: Buffer;
-  /** Speech-to-text for the glasses route, created once at start (speech/factory.ts). */
+  /** Speech-to-text for the glasses route, created once at start (speech/from-config.ts). */
   speech: SpeechToText;
 }
 

@@ -8,11 +8,10 @@ import { decodeAudio } from "../../server/src/speech/index.ts";
 import { WhisperTranscriber } from "../../server/src/speech/whisper-transcriber.ts";
 import { DID_NOT_CATCH_THAT } from "../../server/src/glasses/service.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+import { fixture } from "../support/fixtures.ts";
 import { DEFAULT_TRANSCRIPT, FAKE_MP3, type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 import { DEFAULT_MODEL_CACHE, ensureWhisperModel, TEST_MODEL } from "../support/tiny-whisper/generate.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
-const fixture = async (name: string): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await Bun.file(new URL(name, FIXTURES)).arrayBuffer());
 
 let app: TestApp;
 let provider: FakeProvider;

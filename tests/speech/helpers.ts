@@ -2,11 +2,7 @@
 // signal generators and a frequency estimate.
 import { ensureWhisperModel, DEFAULT_MODEL_CACHE, TEST_MODEL } from "../support/tiny-whisper/generate";
 
-const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
-
-export async function fixture(name: string): Promise<Uint8Array> {
-  return new Uint8Array(await Bun.file(new URL(name, FIXTURES)).arrayBuffer());
-}
+export { fixture } from "../support/fixtures.ts";
 
 export type WavLayout =
   | { format: "pcm"; bits: 8 | 16 | 24 | 32 }

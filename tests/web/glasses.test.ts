@@ -5,16 +5,16 @@
  * as from the glasses, with the picture displayed.
  *
  * Needs `bun run web:build` first (this test builds nothing), Chromium at
- * /usr/bin/chromium (`apt-get install -y chromium`) and the shared fixtures next to the
- * repository (../shared/fixtures). The model is the loopback test provider's "echo".
+ * /usr/bin/chromium (`apt-get install -y chromium`). The camera picture is the fixture in
+ * tests/fixtures/. The model is the loopback test provider's "echo".
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { openBrowserSession, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { fixtureUrl } from "../support/fixtures.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
-const IMAGE_FIXTURE = new URL("noa-app-request-image.jpg", FIXTURES);
+const IMAGE_FIXTURE = fixtureUrl("noa-app-request-image.jpg");
 /** Per test: each is a whole walk through the UI, many steps long. */
 const TEST_TIMEOUT_MS = 30_000;
 

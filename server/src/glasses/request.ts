@@ -1,5 +1,5 @@
 /**
- * The Noa app's multipart request (see ../shared/noa/CONTRACT.md), parsed and
+ * The Noa app's multipart request (see docs/noa-app.md), parsed and
  * validated into a typed value. Every rejection names the field and what to send.
  */
 import { AppError, httpStatusOf } from "../errors.ts";
@@ -87,7 +87,7 @@ export function parseHistory(raw: string): HistoryMessage[] {
 
 const DART_OR_ISO_LOCAL_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** Reads and checks the form; `contentLength` lets an oversized body be refused before it is read. */
+/** Reads and checks the form; a declared Content-Length over the limits is refused before the body is read. */
 export async function parseGlassesRequest(request: Request): Promise<GlassesRequest> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!contentType.includes("multipart/form-data") && !contentType.includes("application/x-www-form-urlencoded")) {

@@ -27,7 +27,7 @@ export interface GlassesDependencies {
   config: Config;
 }
 
-/** The Noa app's response body (CONTRACT.md); extra debug keys are ignored by the app. */
+/** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
 export interface NoaResponse {
   user_prompt: string;
   message: string;

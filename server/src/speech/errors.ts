@@ -1,6 +1,6 @@
 // Typed errors of the speech module; routes map them to HTTP answers:
 //   AudioDecodeError → 400, UnsupportedAudioError → 415,
-//   SpeechModelUnavailableError → 503, TranscriptionError → 500.
+//   SpeechModelUnavailableError → 503, TranscriptionError → 502 (the glasses route).
 
 /** The audio bytes are broken: truncated, corrupt, or empty. */
 export class AudioDecodeError extends Error {
