@@ -33,16 +33,20 @@ const interrupted = await services.replies.recover().catch((error: Error) => {
   process.exit(1);
 });
 if (interrupted.length > 0) log(`marked ${interrupted.length} interrupted repl${interrupted.length === 1 ? "y" : "ies"} as failed`);
-const app = createApp({ config, db: database.db, encryptionKey, speech }, services).listen({ hostname: config.host, port: config.port });
-log(`serving on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server?.port} (${config.database.provider} database)`);
-
+// Signal handlers go in before the server is announced: whoever waits for "serving on"
+// (a supervisor, the start-up test) may stop it the moment it reads that line, and a
+// SIGTERM that arrived before them would kill the process with 143 instead of a clean stop.
+let app: ReturnType<typeof createApp> | null = null;
 const shutdown = async () => {
   // Replies in progress end FAILED "interrupted" with their text written, and their followers are told.
   await services.replies.close();
-  await app.stop();
+  await app?.stop();
   await speech.close();
   await database.close();
   process.exit(0);
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
+
+app = createApp({ config, db: database.db, encryptionKey, speech }, services).listen({ hostname: config.host, port: config.port });
+log(`serving on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server?.port} (${config.database.provider} database)`);

@@ -8,10 +8,11 @@ import { type AudioContainer, decodeAudio, sniffAudioContainer } from "../../ser
 import { AudioDecodeError, UnsupportedAudioError } from "../../server/src/speech/errors";
 import { decodeWithFfmpeg, isFfmpegAvailable } from "../../server/src/speech/ffmpeg";
 import { decodeWav } from "../../server/src/speech/wav";
+import { shouldRunWith } from "../support/optional-tools.ts";
 import { fixture, sine, toneLevel, writeWav, zeroCrossingFrequency } from "./helpers";
 
 const MISSING_FFMPEG = "/nonexistent/bin/ffmpeg";
-const hasFfmpeg = await isFfmpegAvailable();
+const hasFfmpeg = shouldRunWith("ffmpeg", await isFfmpegAvailable(), "apt-get install -y ffmpeg");
 
 /** Encodes a WAV with the real ffmpeg into another container (through files: mp4 needs seeking). */
 async function convert(wav: Uint8Array, args: string[], extension: string): Promise<Uint8Array> {

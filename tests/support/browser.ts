@@ -1,12 +1,15 @@
 /**
  * The built web UI served by the real app on a loopback port, and headless Chromium
  * (Debian's, driven by playwright-core) to use it. Browser tests build nothing: they
- * need `bun run web:build` and `apt-get install -y chromium` first.
+ * need `bun run web:build` (tests/run.ts does it when the build is missing) and
+ * `apt-get install -y chromium`. Without Chromium they are skipped, saying so
+ * (optional-tools.ts); each file wraps its tests in `describe.if(BROWSER_TESTS_RUN)`.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { startTestApp, type TestApp } from "./app.ts";
+import { shouldRunWith } from "./optional-tools.ts";
 
 export const WEB_BUILD_DIR = join(import.meta.dir, "..", "..", "web", "build");
 const CHROMIUM = "/usr/bin/chromium";
@@ -21,6 +24,8 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+/** False where Chromium is missing (and TEST_REQUIRE_TOOLS does not name it): the browser tests are skipped. */
+export const BROWSER_TESTS_RUN = shouldRunWith("chromium", existsSync(CHROMIUM), "apt-get install -y chromium");
 /** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
 export const STEP_TIMEOUT_MS = 5_000;
 
