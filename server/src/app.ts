@@ -4,19 +4,17 @@
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import { AttemptLimiter } from "./accounts/rate-limit.ts";
+import { createAccounts } from "./accounts/index.ts";
+import { attachmentRoutes } from "./attachments/index.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
-import type { AppServices } from "./graphql/context.ts";
-import { createReplyService } from "./generation/service.ts";
-import { graphqlWebSocket } from "./graphql/websocket.ts";
-import { createGraphQLServer } from "./graphql/yoga.ts";
-import { attachmentRoutes } from "./attachments/route.ts";
-import { glassesRoutes } from "./glasses/route.ts";
-import { healthRoutes } from "./health/route.ts";
+import { createReplyService } from "./generation/index.ts";
+import { glassesRoutes } from "./glasses/index.ts";
+import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
+import { healthRoutes } from "./health/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
-import { webRoutes } from "./web/route.ts";
+import { webRoutes } from "./web/index.ts";
 
 export interface AppDependencies {
   config: Config;
@@ -26,13 +24,17 @@ export interface AppDependencies {
   speech: SpeechToText;
 }
 
+/**
+ * The services every route shares, built once. The unfenced client (`db`) goes to the
+ * accounts (who is asking, sign-up/in/out) and the reply service (checkpoints, sweeps)
+ * and nowhere else: routes and resolvers get a fenced client per request.
+ */
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
   return {
     config,
-    rootDb: db,
+    accounts: createAccounts(db, config),
     secrets,
-    signinLimiter: new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000),
     replies: createReplyService({ rootDb: db, secrets, config }),
   };
 }
@@ -62,8 +64,8 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
       }),
     )
     .use(healthRoutes(deps.db))
-    .use(attachmentRoutes(deps.db))
-    .use(glassesRoutes({ rootDb: deps.db, secrets: services.secrets, speech: deps.speech, config }))
+    .use(attachmentRoutes(services.accounts.identity))
+    .use(glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config }))
     .use(
       graphqlWebSocket(yoga, {
         publicUrl: config.publicUrl,

@@ -5,7 +5,7 @@ import { openDatabase } from "./db/client.ts";
 import { ensureDataDir } from "./db/data-dir.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { ConfigError, parseConfig } from "./env.ts";
-import { speechFromConfig } from "./speech/from-config.ts";
+import { speechFromConfig } from "./speech/index.ts";
 
 const log = (line: string) => console.log(`[aiui] ${line}`);
 

@@ -74,6 +74,26 @@ describe("sessions", () => {
     expect((await client.data(VIEWER)).viewer).toBeNull();
   });
 
+  test("a malformed or stale session cookie is no session: answered normally, and cleared", async () => {
+    for (const cookie of ["aiui_session=%", "aiui_session=%E0%A4%A", "aiui_session=no-such-session"]) {
+      const client = app.client();
+      client.cookie = cookie;
+      const viewer = await client.request(VIEWER);
+      expect(viewer).toEqual({ data: { viewer: null } });
+      // The page cannot clear an HttpOnly cookie itself: the answer does.
+      expect(client.lastResponse!.headers.get("set-cookie")).toMatch(/^aiui_session=;.*Expires=Thu, 01 Jan 1970/);
+      expect(client.cookie).toBeNull();
+      // Signing in still works from there.
+      client.cookie = cookie;
+      const signedIn = await client.request(SIGN_IN, { input: { email: "ada@example.com", password: "long enough pw" } });
+      expect(signedIn.errors).toBeUndefined();
+      expect((await client.data(VIEWER)).viewer.email).toBe("ada@example.com");
+      const attachment = await app.handle(new Request("http://aiui.test/attachments/x", { headers: { cookie } }));
+      expect(attachment.status).toBe(404);
+      expect(await attachment.json()).toEqual({ detail: "Attachment not found." });
+    }
+  });
+
   test("wrong password and unknown email give the same answer", async () => {
     const wrong = await app.client("198.51.100.7").request(SIGN_IN, { input: { email: "ada@example.com", password: "nope nope nope" } });
     const unknown = await app.client("198.51.100.8").request(SIGN_IN, { input: { email: "who@example.com", password: "nope nope nope" } });

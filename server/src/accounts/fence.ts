@@ -1,46 +1,66 @@
 /**
  * The per-user fence, enforced in one place: every request of a signed-in user gets a
- * Prisma client that can only see and change that user's rows. Reads and writes of
- * owned models get the owner added to their `where`; creates get the owner forced;
- * references to other owned rows (a chat's model, a message's chat…) are checked
- * before the write. Another user's row is indistinguishable from a missing one, so
- * the API answers NOT_FOUND either way (no existence leak).
- * See docs/decisions/0002-per-user-fence.md.
+ * Prisma client that can only see and change that user's rows. Every Prisma model is
+ * classified in FENCE_RULES; an operation on a model the rules do not name throws, so
+ * a new model is unusable through the fence until someone decides who owns its rows.
+ *
+ * - owned: rows carry the user's id. Reads and writes get the owner added to their
+ *   `where`; creates get the owner forced.
+ * - through: rows belong to a parent that is owned (a message through its chat). Reads
+ *   and writes are filtered through the relation; creates check the parent.
+ * - self: the user row itself (read and change one's own row only).
+ * - global: rows every user may read and only the server writes (none yet).
+ *
+ * References to other owned rows in a write (a chat's model, a message's chat…) are
+ * checked before the write. Another user's row is indistinguishable from a missing
+ * one, so the API answers NOT_FOUND either way (no existence leak). Raw SQL is refused
+ * through the fence: it cannot be filtered.
+ * See docs/decisions/0002-per-user-fence.md and 0007-structural-fence.md.
  */
 import type { Db } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 
 type Args = Record<string, unknown> & { where?: object; data?: unknown };
-type OwnedModel = "aiModel" | "chat" | "message";
+/** Prisma delegate names of the models other rows may point at. */
+type Referable = "aiModel" | "chat" | "message";
 
 /** Scalar foreign keys that point at other owned rows, and what they must point at. */
-type References = Record<string, { model: OwnedModel; relation: string; label: string }>;
+type References = Record<string, { model: Referable; relation: string; label: string }>;
 
-const READ_OR_CHANGE = new Set([
-  "findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany", "count", "aggregate", "groupBy",
-  "update", "updateMany", "updateManyAndReturn", "delete", "deleteMany", "upsert",
-]);
+export type FenceRule =
+  | { kind: "self" }
+  | { kind: "owned"; references: References; createThroughFence: boolean }
+  | { kind: "through"; where: (userId: string) => object; references: References }
+  | { kind: "global" };
+
+const READ = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany", "count", "aggregate", "groupBy"]);
+const READ_OR_CHANGE = new Set([...READ, "update", "updateMany", "updateManyAndReturn", "delete", "deleteMany", "upsert"]);
 const CREATE = new Set(["create", "createMany", "createManyAndReturn", "upsert"]);
 
 const modelRef = (relation: string) => ({ model: "aiModel" as const, relation, label: "Model" });
 const chatRef = (relation: string) => ({ model: "chat" as const, relation, label: "Chat" });
+const owned = (references: References = {}, createThroughFence = true): FenceRule => ({ kind: "owned", references, createThroughFence });
 
-/** Models with a userId column: the owner is filtered on and forced on create. */
-const OWNED_DIRECTLY: Record<string, References> = {
-  aiModel: {},
-  chat: { modelId: modelRef("model") },
-  glassesToken: {},
-  glassesSettings: { modelId: modelRef("model"), imageModelId: modelRef("imageModel"), currentChatId: chatRef("currentChat") },
-};
-
-/** Models owned through a parent: filtered through the relation, and the parent checked on create. */
-const OWNED_THROUGH: Record<string, { where: (userId: string) => object; references: References }> = {
-  message: { where: (userId) => ({ chat: { userId } }), references: { chatId: chatRef("chat") } },
-  attachment: {
+/** Every Prisma model, by its schema name. tests/accounts/fence-rules.test.ts checks none is missing. */
+export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
+  User: { kind: "self" },
+  // Sessions are started by sign-in (unfenced); through the fence a user may only list or end their own.
+  Session: owned({}, false),
+  AiModel: owned(),
+  Chat: owned({ modelId: modelRef("model") }),
+  GlassesToken: owned(),
+  GlassesSettings: owned({ modelId: modelRef("model"), imageModelId: modelRef("imageModel"), currentChatId: chatRef("currentChat") }),
+  Message: { kind: "through", where: (userId) => ({ chat: { userId } }), references: { chatId: chatRef("chat") } },
+  Attachment: {
+    kind: "through",
     where: (userId) => ({ message: { chat: { userId } } }),
     references: { messageId: { model: "message", relation: "message", label: "Message" } },
   },
 };
+
+export class FenceViolation extends Error {
+  override name = "FenceViolation";
+}
 
 /** Adds a condition to `where`, keeping unique keys at its top level as findUnique/update/delete need. */
 function withWhere(args: Args, condition: object): Args {
@@ -63,8 +83,9 @@ function withOwner(args: Args, operation: string, userId: string): Args {
   return { ...args, data: Array.isArray(args.data) ? args.data.map(own) : own(args.data) };
 }
 
-export function fenceFor(db: Db, userId: string): Db {
-  const ownerFilter: Record<OwnedModel, (id: string) => object> = {
+/** `db` fenced to `userId`. `rules` is for tests of the fence itself; everything else uses FENCE_RULES. */
+export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, FenceRule>> = FENCE_RULES): Db {
+  const ownerFilter: Record<Referable, (id: string) => object> = {
     aiModel: (id) => ({ id, userId }),
     chat: (id) => ({ id, userId }),
     message: (id) => ({ id, chat: { userId } }),
@@ -82,47 +103,39 @@ export function fenceFor(db: Db, userId: string): Db {
       }
     }
   }
-
-  const query: Record<string, { $allOperations: (p: { operation: string; args: unknown; query: (a: unknown) => unknown }) => unknown }> = {
-    user: {
-      $allOperations({ operation, args, query }) {
-        if (!READ_OR_CHANGE.has(operation) || operation === "upsert") throw new Error(`user.${operation} is not allowed through the fence`);
-        return query(withWhere(args as Args, { id: userId }));
-      },
-    },
-    session: {
-      $allOperations({ operation, args, query }) {
-        if (CREATE.has(operation)) throw new Error(`session.${operation} is not allowed through the fence`);
-        return query(withWhere(args as Args, { userId }));
-      },
-    },
-  };
   /** Rows that came back through the fence are the user's: later references to them need no check. */
   const remember = (model: string, result: unknown) => {
-    if (model in ownerFilter && result && typeof (result as { id?: unknown }).id === "string") {
-      verified.add(`${model}:${(result as { id: string }).id}`);
+    const delegate = `${model[0]!.toLowerCase()}${model.slice(1)}`;
+    if (delegate in ownerFilter && result && typeof (result as { id?: unknown }).id === "string") {
+      verified.add(`${delegate}:${(result as { id: string }).id}`);
     }
     return result;
   };
-  for (const [model, references] of Object.entries(OWNED_DIRECTLY)) {
-    query[model] = {
-      async $allOperations({ operation, args, query }) {
-        let fenced = args as Args;
-        await checkReferences(fenced, operation, references);
-        if (CREATE.has(operation)) fenced = withOwner(fenced, operation, userId);
-        if (READ_OR_CHANGE.has(operation)) fenced = withWhere(fenced, { userId });
-        return remember(model, await query(fenced));
-      },
-    };
+
+  async function fenced({ model, operation, args, query }: { model?: string; operation: string; args: unknown; query: (a: unknown) => Promise<unknown> }) {
+    if (model === undefined) throw new FenceViolation(`${operation} (raw SQL) is not allowed through the per-user fence.`);
+    const rule = rules[model];
+    if (!rule) {
+      throw new FenceViolation(`The per-user fence does not know the model ${model}: classify it in FENCE_RULES (server/src/accounts/fence.ts).`);
+    }
+    let fencedArgs = args as Args;
+    switch (rule.kind) {
+      case "self":
+        if (!READ_OR_CHANGE.has(operation) || operation === "upsert") throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
+        return query(withWhere(fencedArgs, { id: userId }));
+      case "global":
+        if (!READ.has(operation)) throw new FenceViolation(`${model} rows are written by the server only, not through the fence.`);
+        return query(fencedArgs);
+      case "owned":
+        if (CREATE.has(operation) && !rule.createThroughFence) throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
+        await checkReferences(fencedArgs, operation, rule.references);
+        if (CREATE.has(operation)) fencedArgs = withOwner(fencedArgs, operation, userId);
+        if (READ_OR_CHANGE.has(operation)) fencedArgs = withWhere(fencedArgs, { userId });
+        return remember(model, await query(fencedArgs));
+      case "through":
+        await checkReferences(fencedArgs, operation, rule.references);
+        return remember(model, await query(READ_OR_CHANGE.has(operation) ? withWhere(fencedArgs, rule.where(userId)) : fencedArgs));
+    }
   }
-  for (const [model, { where, references }] of Object.entries(OWNED_THROUGH)) {
-    query[model] = {
-      async $allOperations({ operation, args, query }) {
-        const fenced = args as Args;
-        await checkReferences(fenced, operation, references);
-        return query(READ_OR_CHANGE.has(operation) ? withWhere(fenced, where(userId)) : fenced);
-      },
-    };
-  }
-  return db.$extends({ name: "per-user-fence", query: query as never }) as unknown as Db;
+  return db.$extends({ name: "per-user-fence", query: { $allOperations: fenced } as never }) as unknown as Db;
 }

@@ -1,12 +1,16 @@
 /**
- * Accounts: sign-up, sign-in, sessions. No request context here: the caller passes
- * what it read from the request (cookie token, client address).
+ * Accounts: sign-up, sign-in, sign-out. These act before there is a user to fence to,
+ * so they are among the few places that hold the unfenced client: `createAccounts`
+ * binds them to it once at start. No request context here: the caller passes what it
+ * read from the request (cookie token, client address).
  */
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { hashToken, newToken } from "../crypto/tokens.ts";
 import { AppError } from "../errors.ts";
-import type { AttemptLimiter } from "./rate-limit.ts";
+import type { Config } from "../env.ts";
+import { createIdentity } from "./identity.ts";
+import { AttemptLimiter } from "./rate-limit.ts";
 import { checkDisplayName, checkNewPassword, normalizeEmail } from "./validation.ts";
 
 export interface AccountSettings {
@@ -20,7 +24,7 @@ export interface SignedIn {
   expiresAt: Date;
 }
 
-export async function signUp(
+async function signUp(
   db: Db,
   settings: AccountSettings,
   input: { email: string; password: string; displayName?: string | null },
@@ -44,7 +48,7 @@ export async function signUp(
 // the same, so timing does not reveal which emails have accounts.
 const decoyHash = Bun.password.hash("decoy password for unknown accounts", { algorithm: "argon2id" });
 
-export async function signIn(
+async function signIn(
   db: Db,
   settings: AccountSettings,
   limiter: AttemptLimiter,
@@ -74,17 +78,22 @@ async function startSession(db: Db, userId: string, ttlDays: number) {
   return { sessionToken, expiresAt };
 }
 
-/** The user a session token belongs to, or null when it is unknown or expired. */
-export async function userForSession(db: Db, sessionToken: string): Promise<User | null> {
-  const session = await db.session.findUnique({ where: { tokenHash: hashToken(sessionToken) }, include: { user: true } });
-  if (!session) return null;
-  if (session.expiresAt.getTime() <= Date.now()) {
-    await db.session.deleteMany({ where: { id: session.id } });
-    return null;
-  }
-  return session.user;
+async function signOut(db: Db, sessionToken: string): Promise<void> {
+  await db.session.deleteMany({ where: { tokenHash: hashToken(sessionToken) } });
 }
 
-export async function signOut(db: Db, sessionToken: string): Promise<void> {
-  await db.session.deleteMany({ where: { tokenHash: hashToken(sessionToken) } });
+export type Accounts = ReturnType<typeof createAccounts>;
+
+/** Built once at start with the unfenced client; request code reaches accounts only through this. */
+export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses">) {
+  const signinLimiter = new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000);
+  return {
+    identity: createIdentity(rootDb, {
+      glassesTokenHeader: config.glasses.tokenHeader,
+      anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
+    }),
+    signUp: (input: { email: string; password: string; displayName?: string | null }) => signUp(rootDb, config.auth, input),
+    signIn: (input: { email: string; password: string; clientAddress: string }) => signIn(rootDb, config.auth, signinLimiter, input),
+    signOut: (sessionToken: string) => signOut(rootDb, sessionToken),
+  };
 }

@@ -3,16 +3,13 @@
  * the signed-in owner of its chat only. Anyone else, signed in or not, gets 404.
  */
 import { Elysia } from "elysia";
-import { fenceFor } from "../accounts/fence.ts";
-import { userForSession } from "../accounts/service.ts";
-import type { Db } from "../db/client.ts";
-import { readCookie, SESSION_COOKIE } from "../graphql/yoga.ts";
+import type { Identity } from "../accounts/index.ts";
 
-export function attachmentRoutes(rootDb: Db) {
+export function attachmentRoutes(identity: Identity) {
   return new Elysia().get("/attachments/:id", async ({ params, request, set }) => {
-    const token = readCookie(request, SESSION_COOKIE);
-    const viewer = token ? await userForSession(rootDb, token) : null;
-    const attachment = viewer ? await fenceFor(rootDb, viewer.id).attachment.findUnique({ where: { id: params.id } }) : null;
+    // Nobody's fenced client finds nothing: no separate "signed in?" branch to forget.
+    const { db } = await identity.fromSession(request);
+    const attachment = await db.attachment.findUnique({ where: { id: params.id } });
     if (!attachment) {
       set.status = 404;
       return { detail: "Attachment not found." };

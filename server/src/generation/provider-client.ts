@@ -5,7 +5,7 @@
 import OpenAI from "openai";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
-import { revealApiKey } from "../models/service.ts";
+import { revealApiKey } from "../models/index.ts";
 
 /** The stored key cannot be decrypted with this server's key. */
 export class KeyUnreadable extends Error {

@@ -4,14 +4,13 @@
  * pass the viewer's fenced client (accounts/fence.ts), and generation runs in the
  * background on the owner's fenced client, outliving the request that started it.
  */
-import { fenceFor } from "../accounts/fence.ts";
-import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/service.ts";
+import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, Message } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { AppError, invalidInput, notFound } from "../errors.ts";
-import { getModel } from "../models/service.ts";
+import { getModel } from "../models/index.ts";
 import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
 import { HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
@@ -80,11 +79,12 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
   const writeCheckpoint = checkpointWriter(rootDb, config.database.provider);
 
-  function start(ownerId: string, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
+  /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
+  function start(db: Db, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
     const live = hub.begin(reply.id);
     const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db: fenceFor(rootDb, ownerId), replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
       console.error(`Reply ${reply.id} crashed:`, error);
       live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
     });
@@ -147,7 +147,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
      * Stores the user's message first, then the reply in state STREAMING, and starts
      * generating in the background. `db` is the viewer's fenced client.
      */
-    async sendMessage(db: Db, ownerId: string, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+    async sendMessage(db: Db, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
       const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
@@ -161,7 +161,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         return { history, message, reply };
       });
       const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !history.some((m) => m.role === "USER");
-      start(ownerId, reply, model, chat.id, [...history, message]);
+      start(db, reply, model, chat.id, [...history, message]);
       const updated = await db.chat.update({
         where: { id: chat.id },
         data: {
@@ -174,7 +174,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     },
 
     /** Replaces the chat's last reply with a new one (or answers a last message left without one). */
-    async regenerate(db: Db, ownerId: string, input: { chatId: string; modelId?: string | null }): Promise<Message> {
+    async regenerate(db: Db, input: { chatId: string; modelId?: string | null }): Promise<Message> {
       const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
       const { history, reply } = await exclusively(chat.id, async () => {
@@ -196,7 +196,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         });
         return { history, reply };
       });
-      start(ownerId, reply, model, chat.id, history);
+      start(db, reply, model, chat.id, history);
       await db.chat.update({ where: { id: chat.id }, data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) } });
       return reply;
     },

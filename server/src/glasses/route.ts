@@ -4,16 +4,9 @@
  * turn failures into the status + `{detail}` the app shows.
  */
 import { type DocumentDecoration, Elysia } from "elysia";
-import { parseGlassesRequest, asGlassesHttpError } from "./request.ts";
-import { answerGlasses, type GlassesDependencies, glassesUserIdFor } from "./service.ts";
-import { userIdForGlassesToken } from "./tokens.ts";
-
-/** `Authorization: Bearer <t>`, a bare token in `Authorization`, or the configured header (X-API-Key). */
-export function presentedToken(request: Request, tokenHeader: string): string | null {
-  const authorization = request.headers.get("authorization")?.trim();
-  if (authorization) return authorization.replace(/^Bearer\s+/i, "").trim() || null;
-  return request.headers.get(tokenHeader)?.trim() || null;
-}
+import type { Identity } from "../accounts/index.ts";
+import { asGlassesHttpError, parseGlassesRequest } from "./request.ts";
+import { answerGlasses, type GlassesDependencies } from "./service.ts";
 
 const openapiDetail: DocumentDecoration = {
   summary: "Answer the Frame glasses (Noa app custom server)",
@@ -64,13 +57,12 @@ const openapiDetail: DocumentDecoration = {
   },
 };
 
-export function glassesRoutes(deps: GlassesDependencies) {
-  const { tokenHeader, anonymousUserEmail } = deps.config.glasses;
+export function glassesRoutes(identity: Identity, deps: GlassesDependencies) {
   const answer = async ({ request, set }: { request: Request; set: { status?: number | string } }) => {
     try {
       // Who first: an unauthenticated request is refused before its body is read.
-      const userId = await glassesUserIdFor(deps.rootDb, presentedToken(request, tokenHeader), anonymousUserEmail, userIdForGlassesToken);
-      return await answerGlasses(deps, userId, await parseGlassesRequest(request));
+      const caller = await identity.fromGlassesToken(request);
+      return await answerGlasses(deps, caller, await parseGlassesRequest(request));
     } catch (error) {
       const http = asGlassesHttpError(error);
       if (http) {

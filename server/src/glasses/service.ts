@@ -4,24 +4,20 @@
  * JSON. No request context here: the route hands over the user and the parsed form.
  */
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { fenceFor } from "../accounts/fence.ts";
+import type { TokenCaller } from "../accounts/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
-import { AppError } from "../errors.ts";
-import { titleFromMessage } from "../chats/service.ts";
-import { buildConversation } from "../generation/conversation.ts";
-import { costOf } from "../generation/generator.ts";
+import { titleFromMessage } from "../chats/index.ts";
+import { type Answer, askModel, buildConversation, costOf, ProviderFailure, speak } from "../generation/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
-import { type Answer, askModel, ProviderFailure, speak } from "./ask-model.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
 
 export const DID_NOT_CATCH_THAT = "I didn't catch that. Please try again.";
 
 export interface GlassesDependencies {
-  rootDb: Db;
   secrets: SecretBox;
   speech: SpeechToText;
   config: Config;
@@ -137,9 +133,10 @@ async function saveUserMessage(
   return chat;
 }
 
-export async function answerGlasses(deps: GlassesDependencies, userId: string, request: GlassesRequest): Promise<NoaResponse> {
+/** `caller`: the token's owner and their fenced client (accounts/identity.ts). */
+export async function answerGlasses(deps: GlassesDependencies, caller: TokenCaller, request: GlassesRequest): Promise<NoaResponse> {
   const started = performance.now();
-  const db = fenceFor(deps.rootDb, userId);
+  const { db, userId } = caller;
   const setup = await glassesSetupOf(db, userId);
 
   const heard = request.audio ? await transcribe(deps, request.audio, setup.language) : { text: "", ms: 0 };
@@ -244,26 +241,4 @@ export async function answerGlasses(deps: GlassesDependencies, userId: string, r
   }
   response.debug.timings.total_ms = Math.round(performance.now() - started);
   return response;
-}
-
-/** The account a request acts for: its token's owner, or the configured anonymous user. */
-export async function glassesUserIdFor(
-  rootDb: Db,
-  presentedToken: string | null,
-  anonymousUserEmail: string | undefined,
-  userIdForToken: (rootDb: Db, token: string) => Promise<string | null>,
-): Promise<string> {
-  if (presentedToken) {
-    const userId = await userIdForToken(rootDb, presentedToken);
-    if (!userId) throw new AppError("UNAUTHENTICATED", "This glasses access token is not valid (revoked or mistyped). Create a new one in AIUI.");
-    return userId;
-  }
-  if (anonymousUserEmail) {
-    const user = await rootDb.user.findUnique({ where: { email: anonymousUserEmail }, select: { id: true } });
-    if (user) return user.id;
-  }
-  throw new AppError(
-    "UNAUTHENTICATED",
-    "Missing access token. In the Noa app set API Header Key to Authorization and API Header Value to Bearer <your AIUI glasses token>.",
-  );
 }

@@ -1,6 +1,7 @@
 /**
  * Glasses access tokens: the only thing that identifies a user on /mm/mm/ (the Noa app
- * sends one header the user typed). Stored as SHA-256; the secret is shown once.
+ * sends one header the user typed). Stored as SHA-256; the secret is shown once. Managed
+ * here through the owner's fence; a presented token is looked up by accounts/identity.ts.
  */
 import type { Db } from "../db/client.ts";
 import type { GlassesToken } from "../db/generated/sqlite/client.ts";
@@ -9,8 +10,6 @@ import { invalidInput, notFound } from "../errors.ts";
 
 export const GLASSES_TOKEN_PREFIX = "aiui_gl_";
 const SHOWN_PREFIX_LENGTH = GLASSES_TOKEN_PREFIX.length + 6;
-/** lastUsedAt is for the user's overview; writing it more often than this buys nothing. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function listGlassesTokens(db: Db, ownerId: string): Promise<GlassesToken[]> {
   return db.glassesToken.findMany({ where: { userId: ownerId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
@@ -29,17 +28,4 @@ export async function createGlassesToken(db: Db, ownerId: string, rawName: strin
 export async function revokeGlassesToken(db: Db, id: string): Promise<void> {
   const { count } = await db.glassesToken.deleteMany({ where: { id } });
   if (count === 0) throw notFound("Token");
-}
-
-/** The id of the user a presented token belongs to, or null. `rootDb`: no user is known yet. */
-export async function userIdForGlassesToken(rootDb: Db, secret: string): Promise<string | null> {
-  const token = await rootDb.glassesToken.findUnique({
-    where: { tokenHash: hashToken(secret) },
-    select: { id: true, userId: true, lastUsedAt: true },
-  });
-  if (!token) return null;
-  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await rootDb.glassesToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
-  }
-  return token.userId;
 }

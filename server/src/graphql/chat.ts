@@ -1,4 +1,4 @@
-import { createChat, deleteChat, getChat, renameChat } from "../chats/service.ts";
+import { createChat, deleteChat, getChat, renameChat } from "../chats/index.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";
 

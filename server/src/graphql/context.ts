@@ -1,18 +1,20 @@
-import type { AttemptLimiter } from "../accounts/rate-limit.ts";
+import type { Accounts } from "../accounts/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { unauthenticated } from "../errors.ts";
-import type { ReplyService } from "../generation/service.ts";
+import type { ReplyService } from "../generation/index.ts";
 
-/** What the server hands to every GraphQL operation; built once at start. */
+/**
+ * What the server hands to every GraphQL operation; built once at start. No database
+ * handle here: each request's only one is its fenced `GraphQLContext.db`.
+ */
 export interface AppServices {
   config: Config;
-  /** Unfenced: only for work that precedes a viewer (sign-up, sign-in, session lookup). */
-  rootDb: Db;
+  /** Who is asking, sign-up, sign-in and sign-out (the only users of the unfenced client besides replies). */
+  accounts: Accounts;
   secrets: SecretBox;
-  signinLimiter: AttemptLimiter;
   /** Sending messages and streaming replies (generation/service.ts). */
   replies: ReplyService;
 }

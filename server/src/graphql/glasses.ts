@@ -1,5 +1,12 @@
-import { createGlassesToken, listGlassesTokens, revokeGlassesToken } from "../glasses/tokens.ts";
-import { DEFAULT_GLASSES_PERSONA, glassesSettingsOf, type TOPIC_STRATEGIES, updateGlassesSettings } from "../glasses/settings.ts";
+import {
+  createGlassesToken,
+  DEFAULT_GLASSES_PERSONA,
+  glassesSettingsOf,
+  listGlassesTokens,
+  revokeGlassesToken,
+  type TOPIC_STRATEGIES,
+  updateGlassesSettings,
+} from "../glasses/index.ts";
 import type { GlassesToken as GlassesTokenRow } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";

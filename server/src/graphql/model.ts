@@ -1,4 +1,4 @@
-import { createModel, deleteModel, getModel, listModels, updateModel } from "../models/service.ts";
+import { createModel, deleteModel, getModel, listModels, updateModel } from "../models/index.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";
 

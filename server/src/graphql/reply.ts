@@ -1,6 +1,6 @@
 import type { Chat, Message } from "../db/generated/sqlite/client.ts";
-import { MAX_MESSAGE_LENGTH } from "../chats/service.ts";
-import type { ReplyEvent, ReplyUsage } from "../generation/hub.ts";
+import { MAX_MESSAGE_LENGTH } from "../chats/index.ts";
+import type { ReplyEvent, ReplyUsage } from "../generation/index.ts";
 import { builder } from "./builder.ts";
 import { MessageStatusEnum } from "./chat.ts";
 import { requireViewer } from "./context.ts";
@@ -47,15 +47,19 @@ builder.mutationFields((t) => ({
     type: SendMessagePayload,
     description: `Stores the message (at most ${MAX_MESSAGE_LENGTH} characters) and starts the model's reply in the background. modelId switches the chat's model.`,
     args: { chatId: t.arg.id(), content: t.arg.string(), modelId: t.arg.id({ required: false }) },
-    resolve: (_root, { chatId, content, modelId }, ctx) =>
-      ctx.app.replies.sendMessage(ctx.db, requireViewer(ctx).id, { chatId: String(chatId), content, modelId: modelId == null ? null : String(modelId) }),
+    resolve: (_root, { chatId, content, modelId }, ctx) => {
+      requireViewer(ctx);
+      return ctx.app.replies.sendMessage(ctx.db, { chatId: String(chatId), content, modelId: modelId == null ? null : String(modelId) });
+    },
   }),
   regenerate: t.prismaField({
     type: "Message",
     description: "Replaces the chat's last reply with a new one (STREAMING). modelId switches the chat's model.",
     args: { chatId: t.arg.id(), modelId: t.arg.id({ required: false }) },
-    resolve: (_query, _root, { chatId, modelId }, ctx) =>
-      ctx.app.replies.regenerate(ctx.db, requireViewer(ctx).id, { chatId: String(chatId), modelId: modelId == null ? null : String(modelId) }),
+    resolve: (_query, _root, { chatId, modelId }, ctx) => {
+      requireViewer(ctx);
+      return ctx.app.replies.regenerate(ctx.db, { chatId: String(chatId), modelId: modelId == null ? null : String(modelId) });
+    },
   }),
   cancelReply: t.prismaField({
     type: "Message",

@@ -1,4 +1,3 @@
-import { signIn, signOut, signUp } from "../accounts/service.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";
 
@@ -41,7 +40,7 @@ builder.mutationFields((t) => ({
     description: "Creates an account and signs it in (session cookie). The first account becomes admin.",
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const { user, sessionToken, expiresAt } = await signUp(ctx.app.rootDb, ctx.app.config.auth, input);
+      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp(input);
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
     },
@@ -51,10 +50,7 @@ builder.mutationFields((t) => ({
     description: "Signs in (session cookie). Failed attempts are rate limited per account and address.",
     args: { input: t.arg({ type: SignInInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const { user, sessionToken, expiresAt } = await signIn(ctx.app.rootDb, ctx.app.config.auth, ctx.app.signinLimiter, {
-        ...input,
-        clientAddress: ctx.clientAddress,
-      });
+      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signIn({ ...input, clientAddress: ctx.clientAddress });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
     },
@@ -63,7 +59,7 @@ builder.mutationFields((t) => ({
     description: "Ends the current session.",
     resolve: async (_root, _args, ctx) => {
       requireViewer(ctx);
-      if (ctx.sessionToken) await signOut(ctx.app.rootDb, ctx.sessionToken);
+      if (ctx.sessionToken) await ctx.app.accounts.signOut(ctx.sessionToken);
       ctx.clearSessionCookie();
       return true;
     },

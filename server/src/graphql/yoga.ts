@@ -6,28 +6,16 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
-import { fenceFor } from "../accounts/fence.ts";
-import { userForSession } from "../accounts/service.ts";
+import { SESSION_COOKIE } from "../accounts/index.ts";
 import { AppError } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
 import { schema } from "./schema.ts";
 
-export const SESSION_COOKIE = "aiui_session";
 /** Browsers must send this header (any value) with every GraphQL request; see useCSRFPrevention. */
 export const CSRF_HEADER = "x-aiui-csrf";
-/** Fences an anonymous request to an id no user has, so a missed auth check still reads nothing. */
-const NOBODY = "anonymous:no-such-user";
 
 export interface ServerContext {
   clientAddress?: string;
-}
-
-export function readCookie(request: Request, name: string): string | null {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(rest.join("="));
-  }
-  return null;
 }
 
 function sessionCookie(value: string, expiresAt: Date, secure: boolean): string {
@@ -108,17 +96,20 @@ export function createGraphQLServer(app: AppServices) {
     logging: false,
     plugins: [useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }), cookiePlugin, codeInputErrors],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
-      const sessionToken = readCookie(request, SESSION_COOKIE);
-      const viewer = sessionToken ? await userForSession(app.rootDb, sessionToken) : null;
+      const caller = await app.accounts.identity.fromSession(request);
       const setCookie = (cookie: string) => pendingCookies.set(request, [...(pendingCookies.get(request) ?? []), cookie]);
+      const clearSessionCookie = () => setCookie(sessionCookie("", new Date(0), app.config.auth.cookieSecure));
+      // A cookie naming no live session (expired, signed out elsewhere, malformed) is
+      // cleared: the page cannot clear an HttpOnly cookie itself.
+      if (caller.staleCookie) clearSessionCookie();
       return {
         app,
-        viewer,
-        db: fenceFor(app.rootDb, viewer?.id ?? NOBODY),
-        sessionToken,
+        viewer: caller.user,
+        db: caller.db,
+        sessionToken: caller.sessionToken,
         clientAddress: clientAddress ?? "unknown",
         setSessionCookie: (token, expiresAt) => setCookie(sessionCookie(token, expiresAt, app.config.auth.cookieSecure)),
-        clearSessionCookie: () => setCookie(sessionCookie("", new Date(0), app.config.auth.cookieSecure)),
+        clearSessionCookie,
       };
     },
   });

@@ -8,6 +8,7 @@ export {
   UnsupportedAudioError,
 } from "./errors";
 export { decodeWithFfmpeg, type FfmpegOptions, isFfmpegAvailable } from "./ffmpeg";
+export { speechFromConfig } from "./from-config";
 export { type OpenAITranscriberOptions, OpenAITranscriber } from "./openai-transcriber";
 export { resample } from "./resample";
 export type { SpeechToText, TranscribeOptions, Transcript } from "./types";

@@ -1,14 +1,15 @@
 /**
- * One non-streaming answer from a user's model, for the glasses (the Noa app waits for
- * the whole answer anyway), plus spoken answers through the provider's /audio/speech.
- * Failures become a `ProviderFailure` with a sentence the user can act on.
+ * One non-streaming answer from a user's model, for callers that wait for the whole
+ * answer anyway (the glasses: the Noa app shows it at once), plus spoken answers
+ * through the provider's /audio/speech. Failures become a `ProviderFailure` with a
+ * sentence the user can act on.
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
-import { estimateTokens } from "../generation/conversation.ts";
-import { KeyUnreadable, providerClient } from "../generation/provider-client.ts";
-import { describeProviderError } from "../generation/provider-errors.ts";
+import { estimateTokens } from "./conversation.ts";
+import { KeyUnreadable, providerClient } from "./provider-client.ts";
+import { describeProviderError } from "./provider-errors.ts";
 
 export class ProviderFailure extends Error {
   override name = "ProviderFailure";

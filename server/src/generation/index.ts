@@ -1,0 +1,11 @@
+/**
+ * Generation: what other features may use. Streaming replies for chats (the reply
+ * service), one-shot answers and speech for callers that wait for the whole answer
+ * (the glasses), the pricing rule, and the rule that fits a conversation into a
+ * model's context window (docs/decisions/0003-context-trimming.md).
+ */
+export { buildConversation, estimateTokens, type HistoryMessage } from "./conversation.ts";
+export { costOf } from "./generator.ts";
+export type { ReplyEvent, ReplyUsage } from "./hub.ts";
+export { type Answer, askModel, ProviderFailure, speak } from "./one-shot.ts";
+export { createReplyService, type ReplyService } from "./service.ts";
