@@ -3,13 +3,11 @@
  * coded errors (extensions.code) and REST routes into status codes. Anything else is
  * an internal error and is masked before it reaches a client.
  */
-export type ErrorCode =
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "BAD_USER_INPUT"
-  | "RATE_LIMITED"
-  | "CONFLICT";
+export const ERROR_CODES = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "RATE_LIMITED", "CONFLICT"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The code of every other error, once masked (maskError in graphql/yoga.ts); HTTP 500. */
+export const INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR";
 
 export class AppError extends Error {
   constructor(

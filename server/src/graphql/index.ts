@@ -5,3 +5,4 @@ import "./chat.ts";
 import "./glasses.ts";
 import "./attachment.ts";
 import "./reply.ts";
+import "./error-code.ts";

@@ -5,7 +5,8 @@
  * one of them (server/src/graphql/yoga.ts); the session lives in an HttpOnly cookie
  * the browser sends by itself.
  */
-import { Client, type CombinedError, fetchExchange, gql, type OperationResult } from "@urql/core";
+import { Client, type CombinedError, fetchExchange, type OperationResult } from "@urql/core";
+import type { ErrorCode } from "./gql/enums.ts";
 
 /** Any value will do: a cross-site form or simple request cannot set a custom header. */
 const CSRF_HEADER = "x-aiui-csrf";
@@ -50,17 +51,12 @@ export const client = new Client({
   fetchSubscriptions: true,
 });
 
-export { gql };
-
-/** The codes the server puts in `extensions.code` (server/src/errors.ts). */
-export type ErrorCode =
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "BAD_USER_INPUT"
-  | "RATE_LIMITED"
-  | "CONFLICT"
-  | "INTERNAL_SERVER_ERROR";
+/**
+ * Documents are written with `graphql()` from ./gql (GraphQL Code Generator, web/codegen.ts):
+ * typed from schema.graphql, so a query that no longer fits the server fails the check.
+ * The codes the server puts in `extensions.code` are the schema's ErrorCode enum.
+ */
+export type { ErrorCode };
 
 /** What went wrong, sorted for display: next to a named field, or above the form. */
 export interface Problems {

@@ -2,6 +2,7 @@
 import { error } from "@sveltejs/kit";
 import { type ErrorCode, RequestFailed } from "./graphql.ts";
 
+/** Every code in the schema's ErrorCode enum: one the server adds fails the check until it is mapped here. */
 const STATUS_OF: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,

@@ -6,8 +6,10 @@
  * works), each later one continues at its `offset`, and the last one (`done`) brings
  * the final status, the error if it failed, and the usage.
  */
-import { type ChatModel, type Message, MESSAGE_FIELDS, type MessageStatus } from "./chats.ts";
-import { client, gql, problemsOf } from "./graphql.ts";
+import type { Message } from "./chats.ts";
+import { graphql } from "./gql/index.ts";
+import type { ReplyStreamSubscription } from "./gql/graphql.ts";
+import { client, problemsOf } from "./graphql.ts";
 
 /** The parts of a reply that change while it streams. */
 export type LiveReply = Pick<
@@ -15,22 +17,9 @@ export type LiveReply = Pick<
   "content" | "status" | "error" | "promptTokens" | "completionTokens" | "cost" | "usageEstimated" | "firstTokenMs" | "latencyMs"
 >;
 
-export interface ReplyEvent {
-  messageId: string;
-  offset: number;
-  delta: string;
-  status: MessageStatus;
-  done: boolean;
-  error: string | null;
-  usage: { promptTokens: number; completionTokens: number; cost: number; estimated: boolean } | null;
-  firstTokenMs: number | null;
-  latencyMs: number | null;
-}
+export type ReplyEvent = ReplyStreamSubscription["replyStream"];
 
-export const SEND_MESSAGE = gql<
-  { sendMessage: { chat: { id: string; title: string; model: ChatModel | null }; message: Message; reply: Message } },
-  { chatId: string; content: string; modelId: string | null }
->`
+export const SEND_MESSAGE = graphql(`
   mutation SendMessage($chatId: ID!, $content: String!, $modelId: ID) {
     sendMessage(chatId: $chatId, content: $content, modelId: $modelId) {
       chat { id title model { id name active } }
@@ -38,31 +27,28 @@ export const SEND_MESSAGE = gql<
       reply { ...MessageFields }
     }
   }
-  ${MESSAGE_FIELDS}
-`;
+`);
 
-export const CANCEL_REPLY = gql<{ cancelReply: Message }, { messageId: string }>`
+export const CANCEL_REPLY = graphql(`
   mutation CancelReply($messageId: ID!) {
     cancelReply(messageId: $messageId) { ...MessageFields }
   }
-  ${MESSAGE_FIELDS}
-`;
+`);
 
-export const REGENERATE = gql<{ regenerate: Message }, { chatId: string; modelId: string | null }>`
+export const REGENERATE = graphql(`
   mutation Regenerate($chatId: ID!, $modelId: ID) {
     regenerate(chatId: $chatId, modelId: $modelId) { ...MessageFields }
   }
-  ${MESSAGE_FIELDS}
-`;
+`);
 
-const REPLY_STREAM = gql<{ replyStream: ReplyEvent }, { messageId: string }>`
+const REPLY_STREAM = graphql(`
   subscription ReplyStream($messageId: ID!) {
     replyStream(messageId: $messageId) {
       messageId offset delta status done error firstTokenMs latencyMs
       usage { promptTokens completionTokens cost estimated }
     }
   }
-`;
+`);
 
 /**
  * The reply after `event`: its delta continues the text at `offset` (text the reply

@@ -1,28 +1,25 @@
 /** Who is signed in, as the server sees it (the session cookie is HttpOnly). */
-import { client, dataOf, gql } from "./graphql.ts";
+import { graphql } from "./gql/index.ts";
+import type { ViewerQuery } from "./gql/graphql.ts";
+import { client, dataOf } from "./graphql.ts";
 
-export interface Viewer {
-  id: string;
-  email: string;
-  displayName: string;
-  role: "ADMIN" | "MEMBER";
-}
+export type Viewer = NonNullable<ViewerQuery["viewer"]>;
 
-const VIEWER = gql<{ viewer: Viewer | null }>`
+const VIEWER = graphql(`
   query Viewer {
     viewer { id email displayName role }
   }
-`;
+`);
 
 export async function fetchViewer(): Promise<Viewer | null> {
   return dataOf(await client.query(VIEWER, {})).viewer;
 }
 
-const SIGN_OUT = gql<{ signOut: boolean }>`
+const SIGN_OUT = graphql(`
   mutation SignOut {
     signOut
   }
-`;
+`);
 
 export async function signOut(): Promise<void> {
   dataOf(await client.mutation(SIGN_OUT, {}));
