@@ -6,7 +6,9 @@ import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pcm16InWorker } from "./audio-thread";
 import { AudioDecodeError, UnsupportedAudioError } from "./errors";
+import { rememberVoiceActivity } from "./voice-activity";
 import { describeDuration, MAX_AUDIO_SECONDS, WHISPER_SAMPLE_RATE } from "./wav";
 
 export interface FfmpegOptions {
@@ -106,15 +108,8 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions
       throw new AudioDecodeError(`ffmpeg could not decode the audio: ${lastLines(errors, 3) || `exit code ${exitCode}`}`);
     }
     if (received < 2) throw new AudioDecodeError("ffmpeg found no audio in the upload");
-    const pcm = new Uint8Array(received - (received % 2));
-    let offset = 0;
-    for (const chunk of chunks) {
-      pcm.set(chunk.subarray(0, pcm.length - offset), offset);
-      offset += Math.min(chunk.byteLength, pcm.length - offset);
-    }
-    const ints = new Int16Array(pcm.buffer);
-    const samples = new Float32Array(ints.length);
-    for (let i = 0; i < ints.length; i++) samples[i] = (ints[i] as number) / 32768;
+    const { samples, activity } = await pcm16InWorker(chunks);
+    rememberVoiceActivity(samples, activity);
     return samples;
   } finally {
     if (tempFile) await rm(tempFile, { force: true });
