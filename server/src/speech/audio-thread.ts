@@ -1,7 +1,7 @@
 // The request thread's side of audio-worker.ts: one long-lived Bun Worker, started on first
-// use and shared by every request, so decoding and resampling never hold the event loop.
-// Buffers are transferred, not cloned; the caller's own arrays are copied into them in 1 MB
-// slices with a yield between slices (a 25 MB copy in one go takes ~15 ms).
+// use and shared by every request, so decoding, resampling and WAV encoding never hold the
+// event loop. Buffers are transferred, not cloned; the caller's own arrays are copied into
+// them in 1 MB slices with a yield between slices (a 25 MB copy in one go takes ~15 ms).
 //
 // The worker holds the process open only while it has work: an idle server (or a test run)
 // exits normally. A worker that crashes fails its jobs and is replaced on the next one.
@@ -39,7 +39,10 @@ function rebuildError(name: string, message: string): Error {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A copy the worker may own, made a slice at a time so other requests run in between. */
-async function copyInSlices<T extends Uint8Array<ArrayBuffer>>(view: Uint8Array, empty: T): Promise<T> {
+async function copyInSlices<T extends Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer>>(
+  view: Uint8Array | Float32Array,
+  empty: T,
+): Promise<T> {
   const step = COPY_SLICE_BYTES / view.BYTES_PER_ELEMENT;
   for (let start = 0; start < view.length; start += step) {
     if (start > 0) await yieldToEventLoop();
@@ -122,4 +125,12 @@ export async function pcm16InWorker(chunks: Uint8Array[]): Promise<DecodedSample
   const done = await audioThread.run({ type: "pcm16", chunks }, [...transfer]);
   if (done.type !== "samples") throw new Error(`audio worker answered ${done.type} to pcm16`);
   return done;
+}
+
+/** encodeWav in the worker. The caller's samples are left as they were. */
+export async function encodeWavInWorker(samples: Float32Array, sampleRate: number): Promise<Uint8Array<ArrayBuffer>> {
+  const copy = await copyInSlices(samples, new Float32Array(samples.length));
+  const done = await audioThread.run({ type: "encode-wav", samples: copy, sampleRate }, [copy.buffer]);
+  if (done.type !== "wav") throw new Error(`audio worker answered ${done.type} to encode-wav`);
+  return done.wav;
 }

@@ -1,10 +1,10 @@
-// Decodes and resamples audio off the request thread (see audio-thread.ts). Jobs
+// Decodes, resamples and encodes audio off the request thread (see audio-thread.ts). Jobs
 // run one at a time, in arrival order. Every limit is checked inside readWav before any work
 // is done, so the largest job is a full 25 MB upload: ~2.6 s of CPU for 48 kHz 8-bit audio
 // on a 2-core machine, while a refused header costs microseconds.
 import type { FromAudioWorker, ToAudioWorker } from "./audio-protocol";
 import { measureVoiceActivity } from "./voice-activity";
-import { decodeWav, WHISPER_SAMPLE_RATE } from "./wav";
+import { decodeWav, encodeWav, WHISPER_SAMPLE_RATE } from "./wav";
 
 declare const self: Worker;
 
@@ -47,6 +47,11 @@ self.onmessage = (event: MessageEvent<ToAudioWorker>) => {
       case "pcm16":
         replySamples(job.id, pcm16ToSamples(job.chunks));
         break;
+      case "encode-wav": {
+        const wav = encodeWav(job.samples, job.sampleRate);
+        reply({ id: job.id, type: "wav", wav }, [wav.buffer]);
+        break;
+      }
     }
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));
