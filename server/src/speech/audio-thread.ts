@@ -38,8 +38,11 @@ function rebuildError(name: string, message: string): Error {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A copy the worker may own, made a slice at a time so other requests run in between. */
-async function copyInSlices<T extends Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer>>(
+/**
+ * A copy a worker may own (transfer), made a slice at a time so other requests run in
+ * between. Also used by WhisperTranscriber for the samples it hands to its worker.
+ */
+export async function copyInSlices<T extends Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer>>(
   view: Uint8Array | Float32Array,
   empty: T,
 ): Promise<T> {
