@@ -123,9 +123,20 @@ describe.if(hasFfmpeg)("with ffmpeg", () => {
     expect(error.message).toMatch(/ffmpeg/);
   });
 
-  test("maxSeconds bounds how much audio is decoded", async () => {
+  test("audio longer than maxSeconds is refused, naming the limit; shorter audio decodes whole", async () => {
     const encoded = await convert(tone, ["-c:a", "libopus"], "ogg");
-    const samples = await decodeAudio(encoded, { maxSeconds: 1 });
-    expect(samples.length).toBe(16000);
+    const error = await decodeAudio(encoded, { maxSeconds: 1 }).catch((e) => e);
+    expect(error).toBeInstanceOf(AudioDecodeError);
+    expect(error.message).toBe("the recording is longer than the limit of 1 second");
+    const samples = await decodeAudio(encoded, { maxSeconds: 2 });
+    expect(samples.length / 16000).toBeCloseTo(2, 1);
+  });
+
+  test("at the default 10-minute limit, 11 minutes of flac are refused", async () => {
+    // flac: quick to make and to read back, so the test measures the limit, not the codec.
+    const long = await convert(writeWav([new Float32Array(11 * 60 * 8000)], 8000, { format: "pcm", bits: 8 }), ["-c:a", "flac"], "flac");
+    const error = await decodeAudio(long).catch((e) => e);
+    expect(error).toBeInstanceOf(AudioDecodeError);
+    expect(error.message).toBe("the recording is longer than the limit of 10 minutes");
   });
 });

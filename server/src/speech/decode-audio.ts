@@ -1,8 +1,11 @@
-// One entry point for uploaded audio: WAV is decoded in-process (fast, no dependency),
-// everything else goes through ffmpeg when it is installed.
+// One entry point for uploaded audio: WAV is decoded by our own code (fast, no dependency),
+// everything else goes through ffmpeg when it is installed. Either way the samples are
+// made in the audio worker (audio-thread.ts), never on the request thread.
+import { decodeWavInWorker } from "./audio-thread";
 import { AudioDecodeError, UnsupportedAudioError } from "./errors";
 import { decodeWithFfmpeg, type FfmpegOptions } from "./ffmpeg";
-import { decodeWav } from "./wav";
+import { rememberVoiceActivity } from "./voice-activity";
+import { MAX_AUDIO_SECONDS } from "./wav";
 
 export type AudioContainer = "wav" | "ogg" | "webm" | "mp3" | "mp4" | "flac" | "unknown";
 
@@ -24,15 +27,19 @@ export function sniffAudioContainer(bytes: Uint8Array): AudioContainer {
 }
 
 /**
- * Decodes an uploaded audio file to 16 kHz mono float samples.
- * Throws AudioDecodeError for broken files and UnsupportedAudioError (→ 415) for formats
- * that need ffmpeg when it is not installed.
+ * Decodes an uploaded audio file to 16 kHz mono float samples; `bytes` is not changed.
+ * Throws AudioDecodeError for broken files, for WAV sample rates outside 4–192 kHz and for
+ * audio longer than `options.maxSeconds` (default 10 minutes), and UnsupportedAudioError
+ * (→ 415) for formats that need ffmpeg when it is not installed. A WAV header with an
+ * empty data chunk (the Noa app's empty capture) gives zero samples.
  */
 export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions = {}): Promise<Float32Array> {
   if (bytes.length === 0) throw new AudioDecodeError("the audio upload is empty");
   if (sniffAudioContainer(bytes) === "wav") {
     try {
-      return decodeWav(bytes);
+      const { samples, activity } = await decodeWavInWorker(bytes, options.maxSeconds ?? MAX_AUDIO_SECONDS);
+      rememberVoiceActivity(samples, activity);
+      return samples;
     } catch (error) {
       // A WAV with a codec we don't decode (ADPCM, µ-law, …) may still be fine for ffmpeg.
       if (!(error instanceof UnsupportedAudioError)) throw error;

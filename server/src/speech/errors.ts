@@ -2,7 +2,7 @@
 //   AudioDecodeError → 400, UnsupportedAudioError → 415,
 //   SpeechModelUnavailableError → 503, TranscriptionError → 502 (the glasses route).
 
-/** The audio bytes are broken: truncated, corrupt, or empty. */
+/** The audio is broken (truncated, corrupt, empty upload) or outside the limits (sample rate, channels, length). */
 export class AudioDecodeError extends Error {
   override name = "AudioDecodeError";
 }

@@ -1,18 +1,22 @@
 // Converts compressed audio (ogg/opus, mp3, m4a, webm, flac, …) to 16 kHz mono through the
 // ffmpeg command line tool, when it is installed. Without it, such uploads are answered 415.
+// The length of compressed audio is only known once decoded, so what ffmpeg writes is read
+// up to the duration limit and no further: longer audio is refused, as for WAV.
 import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pcm16InWorker } from "./audio-thread";
 import { AudioDecodeError, UnsupportedAudioError } from "./errors";
-import { WHISPER_SAMPLE_RATE } from "./wav";
+import { rememberVoiceActivity } from "./voice-activity";
+import { describeDuration, MAX_AUDIO_SECONDS, WHISPER_SAMPLE_RATE } from "./wav";
 
 export interface FfmpegOptions {
   /** The ffmpeg executable: a name looked up in PATH or a path; default "ffmpeg". */
   ffmpegPath?: string;
   /** Kill ffmpeg after this long; default 30 000 ms. */
   timeoutMs?: number;
-  /** Decode at most this much audio, bounding memory for long uploads; default 600 s. */
+  /** Refuse audio longer than this (AudioDecodeError), bounding memory and work; default 600 s. */
   maxSeconds?: number;
 }
 
@@ -43,13 +47,16 @@ function needsSeekableInput(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === "ftyp";
 }
 
+/** Codecs pad their last frame (mp3 and aac by up to ~50 ms): that much over the limit still counts as within it. */
+const PADDING_SECONDS = 0.1;
+
 function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join(" | ");
 }
 
 /** Decodes any container ffmpeg understands to mono float samples at 16 kHz. */
 export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions = {}): Promise<Float32Array> {
-  const { ffmpegPath = "ffmpeg", timeoutMs = 30_000, maxSeconds = 600 } = options;
+  const { ffmpegPath = "ffmpeg", timeoutMs = 30_000, maxSeconds = MAX_AUDIO_SECONDS } = options;
   if (!(await isFfmpegAvailable(ffmpegPath))) {
     throw new UnsupportedAudioError(
       `this audio format needs ffmpeg, which is not installed (looked for "${ffmpegPath}"); ` +
@@ -57,6 +64,7 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions
     );
   }
 
+  const maxBytes = Math.ceil((maxSeconds + PADDING_SECONDS) * WHISPER_SAMPLE_RATE) * 2;
   const tempFile = needsSeekableInput(bytes) ? join(tmpdir(), `aiui-audio-${randomUUID()}.m4a`) : null;
   if (tempFile) await writeFile(tempFile, bytes);
   try {
@@ -65,7 +73,8 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions
         ffmpegPath,
         ...["-hide_banner", "-loglevel", "error", "-nostdin"],
         ...["-i", tempFile ?? "pipe:0"],
-        ...["-vn", "-t", String(maxSeconds)],
+        // A second past the limit: enough to tell "too long" from "just fits", then ffmpeg stops.
+        ...["-vn", "-t", String(maxSeconds + 1)],
         ...["-f", "s16le", "-acodec", "pcm_s16le", "-ar", String(WHISPER_SAMPLE_RATE), "-ac", "1", "pipe:1"],
       ],
       { stdin: tempFile ? "ignore" : bytes, stdout: "pipe", stderr: "pipe" },
@@ -75,20 +84,32 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions
       timedOut = true;
       proc.kill();
     }, timeoutMs);
-    const [pcm, errors, exitCode] = await Promise.all([
-      new Response(proc.stdout).arrayBuffer(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]).finally(() => clearTimeout(timer));
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    let tooLong = false;
+    const readOutput = async () => {
+      for await (const chunk of proc.stdout) {
+        received += chunk.byteLength;
+        if (received > maxBytes) {
+          tooLong = true;
+          proc.kill();
+          break;
+        }
+        chunks.push(chunk);
+      }
+    };
+    const [, errors, exitCode] = await Promise.all([readOutput(), new Response(proc.stderr).text(), proc.exited]).finally(() =>
+      clearTimeout(timer),
+    );
 
+    if (tooLong) throw new AudioDecodeError(`the recording is longer than the limit of ${describeDuration(maxSeconds)}`);
     if (timedOut) throw new AudioDecodeError(`ffmpeg did not finish decoding within ${timeoutMs} ms`);
     if (exitCode !== 0) {
       throw new AudioDecodeError(`ffmpeg could not decode the audio: ${lastLines(errors, 3) || `exit code ${exitCode}`}`);
     }
-    const ints = new Int16Array(pcm, 0, pcm.byteLength >> 1);
-    if (ints.length === 0) throw new AudioDecodeError("ffmpeg found no audio in the upload");
-    const samples = new Float32Array(ints.length);
-    for (let i = 0; i < ints.length; i++) samples[i] = (ints[i] as number) / 32768;
+    if (received < 2) throw new AudioDecodeError("ffmpeg found no audio in the upload");
+    const { samples, activity } = await pcm16InWorker(chunks);
+    rememberVoiceActivity(samples, activity);
     return samples;
   } finally {
     if (tempFile) await rm(tempFile, { force: true });

@@ -13,7 +13,18 @@ export { type OpenAITranscriberOptions, OpenAITranscriber } from "./openai-trans
 export { resample } from "./resample";
 export type { SpeechToText, TranscribeOptions, Transcript } from "./types";
 export { isSilent, measureVoiceActivity, type VoiceActivity, type VoiceActivityOptions } from "./voice-activity";
-export { decodeWav, encodeWav, isRiffWave, readWav, type WavAudio, WHISPER_SAMPLE_RATE } from "./wav";
+export {
+  decodeWav,
+  encodeWav,
+  isRiffWave,
+  MAX_AUDIO_SECONDS,
+  MAX_SAMPLE_RATE,
+  MIN_SAMPLE_RATE,
+  readWav,
+  type WavAudio,
+  type WavLimits,
+  WHISPER_SAMPLE_RATE,
+} from "./wav";
 export {
   type WhisperDtype,
   type WhisperOptions,

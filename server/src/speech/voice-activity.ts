@@ -27,6 +27,19 @@ export interface VoiceActivity {
 
 const FRAME_MS = 30;
 const FLOOR_DB = -120;
+const DEFAULTS = { sampleRate: 16000, thresholdDb: -40, marginDb: 6 };
+
+/**
+ * Activity measured at default settings by the audio worker as it decoded these samples.
+ * The route asks isSilent right after decodeAudio, and measuring 10 minutes of audio here
+ * would hold the request thread for ~25 ms.
+ */
+const measuredOffThread = new WeakMap<Float32Array, VoiceActivity>();
+
+/** Records what the audio worker measured for samples it decoded (see decode-audio.ts). */
+export function rememberVoiceActivity(samples: Float32Array, activity: VoiceActivity): void {
+  measuredOffThread.set(samples, activity);
+}
 
 function frameLevelsDb(samples: Float32Array, frameLength: number): number[] {
   const levels: number[] = [];
@@ -42,7 +55,10 @@ function frameLevelsDb(samples: Float32Array, frameLength: number): number[] {
 }
 
 export function measureVoiceActivity(samples: Float32Array, options: VoiceActivityOptions = {}): VoiceActivity {
-  const { sampleRate = 16000, thresholdDb = -40, marginDb = 6 } = options;
+  const { sampleRate = DEFAULTS.sampleRate, thresholdDb = DEFAULTS.thresholdDb, marginDb = DEFAULTS.marginDb } = options;
+  const atDefaults = sampleRate === DEFAULTS.sampleRate && thresholdDb === DEFAULTS.thresholdDb && marginDb === DEFAULTS.marginDb;
+  const known = atDefaults ? measuredOffThread.get(samples) : undefined;
+  if (known) return known;
   const frameLength = Math.max(1, Math.round((sampleRate * FRAME_MS) / 1000));
   const levels = frameLevelsDb(samples, frameLength);
   if (levels.length === 0) return { voicedMs: 0, peakDb: FLOOR_DB, noiseFloorDb: FLOOR_DB };

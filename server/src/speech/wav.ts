@@ -5,6 +5,10 @@
 // quirks of hand-written headers: a data size that is odd with no padding byte, too large,
 // zero (streaming writers), or too small with nothing but audio after it; unknown chunks
 // (LIST, fact, …) are skipped.
+//
+// Work and memory are bounded before anything is allocated: the header must declare a rate
+// a microphone records at, and the audio present may last at most maxSeconds. (A 1 Hz header
+// once asked the resampler for 16,000 output samples per input byte.)
 import { AudioDecodeError, NotWavError, UnsupportedAudioError } from "./errors";
 import { resample } from "./resample";
 
@@ -13,7 +17,31 @@ export const WHISPER_SAMPLE_RATE = 16000;
 const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
 const FORMAT_EXTENSIBLE = 0xfffe;
-const MAX_SAMPLE_RATE = 768000;
+
+/** Sample rates microphones and recorders use: 4 kHz telephony up to 192 kHz studio audio. */
+export const MIN_SAMPLE_RATE = 4000;
+export const MAX_SAMPLE_RATE = 192000;
+/** Channels of any speaker layout (7.1.4 is 12) or spherical microphone array (32). */
+export const MAX_CHANNELS = 32;
+/**
+ * The longest recording decoded: 10 minutes, the ffmpeg path's long-standing limit. At 16 kHz
+ * that is 9.6 M samples (38 MB), which Whisper reads in 30 s windows.
+ */
+export const MAX_AUDIO_SECONDS = 600;
+
+export interface WavLimits {
+  /** Refuse audio longer than this; default MAX_AUDIO_SECONDS. */
+  maxSeconds?: number;
+}
+
+const rateFormat = new Intl.NumberFormat("en-US");
+
+/** "10 minutes", "90 seconds", "54.6 minutes". */
+export function describeDuration(seconds: number): string {
+  const shown = Number(seconds.toFixed(1));
+  if (seconds < 120) return `${shown} second${shown === 1 ? "" : "s"}`;
+  return `${Number((seconds / 60).toFixed(1))} minutes`;
+}
 
 export interface WavAudio {
   /** Mono samples in [-1, 1] (float files may exceed it), at `sampleRate`. */
@@ -67,8 +95,14 @@ function parseFormat(view: DataView, offset: number, size: number): WavFormat {
     format.formatTag = formatTag;
   }
   if (format.channels === 0) throw new AudioDecodeError("WAV header says 0 channels");
-  if (format.sampleRate === 0 || format.sampleRate > MAX_SAMPLE_RATE) {
-    throw new AudioDecodeError(`WAV header has an invalid sample rate (${format.sampleRate} Hz)`);
+  if (format.channels > MAX_CHANNELS) {
+    throw new AudioDecodeError(`WAV header says ${format.channels} channels; at most ${MAX_CHANNELS} are accepted`);
+  }
+  if (format.sampleRate < MIN_SAMPLE_RATE || format.sampleRate > MAX_SAMPLE_RATE) {
+    throw new AudioDecodeError(
+      `WAV header declares a sample rate of ${rateFormat.format(format.sampleRate)} Hz; ` +
+        `accepted rates are ${rateFormat.format(MIN_SAMPLE_RATE)} to ${rateFormat.format(MAX_SAMPLE_RATE)} Hz`,
+    );
   }
   return format;
 }
@@ -81,10 +115,18 @@ function nextChunkOffset(bytes: Uint8Array, bodyEnd: number, size: number): numb
   return bodyEnd + (size % 2);
 }
 
-function findChunks(bytes: Uint8Array): { format: WavFormat; dataStart: number; dataEnd: number } {
+interface Chunks {
+  format: WavFormat;
+  dataStart: number;
+  dataEnd: number;
+  /** The data chunk's size field as written (0 from streaming writers and from empty captures). */
+  declaredDataSize: number;
+}
+
+function findChunks(bytes: Uint8Array): Chunks {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let format: WavFormat | undefined;
-  let data: { start: number; end: number } | undefined;
+  let data: { start: number; end: number; declared: number } | undefined;
   let offset = 12;
   while (offset + 8 <= bytes.length) {
     const id = fourCC(bytes, offset);
@@ -101,7 +143,7 @@ function findChunks(bytes: Uint8Array): { format: WavFormat; dataStart: number; 
       // Too small a size followed by more audio rather than a chunk: also runs to the end.
       // (A few stray bytes, like a pad byte, are not audio.)
       if (bytes.length - next >= 8 && !looksLikeChunkId(bytes, next)) end = bytes.length;
-      data = { start: body, end };
+      data = { start: body, end, declared: size };
       if (end === bytes.length) break;
       offset = next;
       continue;
@@ -110,7 +152,7 @@ function findChunks(bytes: Uint8Array): { format: WavFormat; dataStart: number; 
   }
   if (!format) throw new AudioDecodeError("WAV file has no fmt chunk (truncated or corrupt header)");
   if (!data) throw new AudioDecodeError("WAV file has no data chunk (truncated or corrupt file)");
-  return { format, dataStart: data.start, dataEnd: data.end };
+  return { format, dataStart: data.start, dataEnd: data.end, declaredDataSize: data.declared };
 }
 
 type SampleReader = (view: DataView, offset: number) => number;
@@ -142,8 +184,12 @@ function sampleReader(format: WavFormat, bytesPerSample: number): { read: Sample
   throw new AudioDecodeError(`WAV sample size of ${format.bitsPerSample} bits is not valid for this encoding`);
 }
 
-/** Decodes a WAV file to mono samples at its own sample rate. */
-export function readWav(bytes: Uint8Array): WavAudio {
+/**
+ * Decodes a WAV file to mono samples at its own sample rate. A header with an empty data
+ * chunk (what the Noa app sends for an empty capture) gives zero samples; audio longer
+ * than `limits.maxSeconds` is refused before its samples are allocated.
+ */
+export function readWav(bytes: Uint8Array, limits: WavLimits = {}): WavAudio {
   if (!isRiffWave(bytes)) {
     const riffPrefix = "RIFF".startsWith(String.fromCharCode(...bytes.subarray(0, 4)));
     if (bytes.length < 12 && bytes.length > 0 && riffPrefix) {
@@ -151,7 +197,7 @@ export function readWav(bytes: Uint8Array): WavAudio {
     }
     throw new NotWavError("not a RIFF/WAVE file");
   }
-  const { format, dataStart, dataEnd } = findChunks(bytes);
+  const { format, dataStart, dataEnd, declaredDataSize } = findChunks(bytes);
   // The container size per sample; blockAlign is authoritative when it is consistent.
   const fromBlock = format.blockAlign / format.channels;
   const bytesPerSample =
@@ -161,7 +207,16 @@ export function readWav(bytes: Uint8Array): WavAudio {
   const { read, encoding } = sampleReader(format, bytesPerSample);
   const frameSize = bytesPerSample * format.channels;
   const frames = Math.floor((dataEnd - dataStart) / frameSize);
-  if (frames === 0) throw new AudioDecodeError("WAV data chunk holds no complete audio frame");
+  const empty = declaredDataSize === 0 && dataEnd === dataStart;
+  // A header that promises audio it does not carry is truncated, not empty.
+  if (frames === 0 && !empty) throw new AudioDecodeError("WAV data chunk holds no complete audio frame");
+  const maxSeconds = limits.maxSeconds ?? MAX_AUDIO_SECONDS;
+  if (frames > maxSeconds * format.sampleRate) {
+    throw new AudioDecodeError(
+      `the recording is ${describeDuration(frames / format.sampleRate)} long ` +
+        `(${rateFormat.format(format.sampleRate)} Hz per its header); the limit is ${describeDuration(maxSeconds)}`,
+    );
+  }
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const samples = new Float32Array(frames);
@@ -175,8 +230,8 @@ export function readWav(bytes: Uint8Array): WavAudio {
 }
 
 /** Decodes a WAV file to mono float samples at `targetRate` (16 kHz for Whisper). */
-export function decodeWav(bytes: Uint8Array, targetRate = WHISPER_SAMPLE_RATE): Float32Array {
-  const wav = readWav(bytes);
+export function decodeWav(bytes: Uint8Array, targetRate = WHISPER_SAMPLE_RATE, limits: WavLimits = {}): Float32Array {
+  const wav = readWav(bytes, limits);
   return resample(wav.samples, wav.sampleRate, targetRate);
 }
 
