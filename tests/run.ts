@@ -31,6 +31,8 @@ function run(command: string[]): void {
 }
 
 const extraArgs = process.argv.slice(2);
+// Bun 1.4 ignores bunfig.toml's [test] timeout (every test got 5 s): give it on the command line.
+const TEST_TIMEOUT_MS = "30000";
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let anyPassFailed = false;
 
@@ -39,7 +41,7 @@ for (const pass of passes) {
   if (pass.ignore && paths.length > 0 && paths.every((path) => path.replace(/^\.\//, "").startsWith(MULTI_INSTANCE))) continue;
   console.log(`\n=== ${pass.provider} ===`);
   const ignore = (pass.ignore ?? []).map((pattern) => `--path-ignore-patterns=${pattern}`);
-  const child = Bun.spawn(["bun", "test", ...ignore, ...paths], {
+  const child = Bun.spawn(["bun", "test", "--timeout", TEST_TIMEOUT_MS, ...ignore, ...paths], {
     env: { ...process.env, ...pass.env, AIUI_TEST_DATABASE: pass.provider },
     stdout: "inherit",
     stderr: "pipe",
