@@ -85,8 +85,10 @@ describe("cancel", () => {
   });
 
   test("cancelling right after sending, before any token, leaves an empty CANCELLED reply", async () => {
-    const { chatId } = await modelAndChat(ada, fake.url);
-    fake.scriptNext({ text: "never seen", firstTokenDelayMs: 500 });
+    // A model of its own, not scriptNext: the cancel may abort the request before it reaches
+    // the provider, and a queued behaviour left unused would answer the next test's request.
+    fake.script("slow-start", { text: "never seen", firstTokenDelayMs: 500 });
+    const { chatId } = await modelAndChat(ada, fake.url, { providerModelId: "slow-start" });
     const sent = await send(ada, chatId, "never mind");
     const { cancelReply } = await ada.data(CANCEL, { id: sent.reply.id });
     expect(cancelReply).toMatchObject({ status: "CANCELLED", content: "" });
