@@ -65,7 +65,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     )
     .use(healthRoutes(deps.db))
     .use(attachmentRoutes(services.accounts.identity))
-    .use(glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config }))
+    .use(glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config, replies: services.replies }))
     .use(
       graphqlWebSocket(yoga, {
         publicUrl: config.publicUrl,

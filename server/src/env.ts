@@ -160,6 +160,13 @@ export function parseConfig(vars: Vars) {
       idleTimeoutMs: integer(vars, "PROVIDER_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
       /** Context window (tokens) assumed for models that do not set their own. */
       defaultContextWindow: integer(vars, "CONTEXT_WINDOW_TOKENS", 16_384, 256, 10_000_000),
+      /** A reply is stopped (and ends FAILED, its text kept) when it reaches this many characters. */
+      maxReplyChars: integer(vars, "REPLY_MAX_CHARS", 1_000_000, 1, 16_000_000),
+      /**
+       * A reply whose writer has shown no sign of life (checkpoint or heartbeat) for this long
+       * is ended by the sweep of any instance; writers renew it every third of it.
+       */
+      leaseMs: integer(vars, "REPLY_LEASE_MS", 30_000, 300, 3_600_000),
     },
     speech: speechConfig(vars, dataDir),
     glasses: {

@@ -27,7 +27,8 @@ await applyMigrations(database.db, database.provider, log);
 
 const speech = speechFromConfig(config.speech, log);
 const services = createServices({ config, db: database.db, encryptionKey });
-// Replies a previous run left STREAMING (a crash) end as FAILED "interrupted", keeping their text.
+// Replies a previous run left STREAMING (a crash) end FAILED saying so, keeping their text; then
+// the sweep keeps ending replies whose writer is gone (their lease ran out).
 const interrupted = await services.replies.recover().catch((error: Error) => {
   console.error(error.message);
   process.exit(1);
@@ -38,7 +39,7 @@ if (interrupted.length > 0) log(`marked ${interrupted.length} interrupted repl${
 // SIGTERM that arrived before them would kill the process with 143 instead of a clean stop.
 let app: ReturnType<typeof createApp> | null = null;
 const shutdown = async () => {
-  // Replies in progress end FAILED "interrupted" with their text written, and their followers are told.
+  // Replies in progress end FAILED (the server stopped) with their text written, and their followers are told.
   await services.replies.close();
   await app?.stop();
   await speech.close();

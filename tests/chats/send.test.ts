@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MAX_MESSAGE_LENGTH, titleFromMessage } from "../../server/src/chats/service.ts";
+import { INTERRUPTED } from "../../server/src/generation/reply-errors.ts";
 import { recoverInterruptedReplies } from "../../server/src/generation/service.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
@@ -259,7 +260,7 @@ describe("regenerate", () => {
 });
 
 describe("start-up recovery", () => {
-  test("replies left STREAMING become FAILED 'interrupted', keeping their last checkpoint", async () => {
+  test("replies left STREAMING become FAILED with a sentence saying what happened, keeping their last checkpoint", async () => {
     const { chatId } = await modelAndChat(ada, fake.url);
     const question = await app.db.message.create({ data: { chatId, role: "USER", content: "question" } });
     const orphan = await app.db.message.create({
@@ -269,7 +270,7 @@ describe("start-up recovery", () => {
     expect(ended).toContain(orphan.id);
     expect(await app.db.message.findUniqueOrThrow({ where: { id: orphan.id } })).toMatchObject({
       status: "FAILED",
-      error: "interrupted",
+      error: INTERRUPTED,
       content: "half an ans",
     });
     expect((await app.db.message.findUniqueOrThrow({ where: { id: question.id } })).status).toBe("COMPLETE");

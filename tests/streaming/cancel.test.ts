@@ -9,6 +9,7 @@ import { inProcessBus } from "../../server/src/generation/bus.ts";
 import { checkpointWriter } from "../../server/src/generation/checkpoint.ts";
 import { generateReply } from "../../server/src/generation/generator.ts";
 import { ReplyHub } from "../../server/src/generation/hub.ts";
+import { INTERRUPTED } from "../../server/src/generation/reply-errors.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
 import { modelAndChat, send, settled, textReached } from "../support/replies.ts";
@@ -84,8 +85,10 @@ describe("cancel", () => {
   });
 
   test("cancelling right after sending, before any token, leaves an empty CANCELLED reply", async () => {
-    const { chatId } = await modelAndChat(ada, fake.url);
-    fake.scriptNext({ text: "never seen", firstTokenDelayMs: 500 });
+    // A model of its own, not scriptNext: the cancel may abort the request before it reaches
+    // the provider, and a queued behaviour left unused would answer the next test's request.
+    fake.script("slow-start", { text: "never seen", firstTokenDelayMs: 500 });
+    const { chatId } = await modelAndChat(ada, fake.url, { providerModelId: "slow-start" });
     const sent = await send(ada, chatId, "never mind");
     const { cancelReply } = await ada.data(CANCEL, { id: sent.reply.id });
     expect(cancelReply).toMatchObject({ status: "CANCELLED", content: "" });
@@ -93,7 +96,7 @@ describe("cancel", () => {
 });
 
 describe("shutdown", () => {
-  test("replies in progress end FAILED 'interrupted' with their text written, and followers are told", async () => {
+  test("replies in progress end FAILED saying the server stopped, with their text written, and followers are told", async () => {
     const other = await startTestApp();
     const otherBase = await other.listen();
     const carol = await other.signedUp("carol@example.com");
@@ -104,11 +107,12 @@ describe("shutdown", () => {
     const soFar = await textReached(other, sent.reply.id, 20);
     await other.services.replies.close();
     const stored = await other.db.message.findUniqueOrThrow({ where: { id: sent.reply.id } });
-    expect(stored).toMatchObject({ status: "FAILED", error: "interrupted" });
+    expect(stored).toMatchObject({ status: "FAILED", error: INTERRUPTED });
+    expect(INTERRUPTED).toMatch(/^The server stopped while this reply was being written.*Regenerate it or send your message again\.$/);
     expect(stored.content.startsWith(soFar)).toBe(true);
     const events = replyEvents(await follower.done);
     expect(events.text).toBe(stored.content);
-    expect(events.last).toMatchObject({ status: "FAILED", error: "interrupted" });
+    expect(events.last).toMatchObject({ status: "FAILED", error: INTERRUPTED });
     await other.close();
   });
 });

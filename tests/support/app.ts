@@ -13,6 +13,7 @@ import { type Config, parseConfig } from "../../server/src/env.ts";
 import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
 import { speechFromConfig } from "../../server/src/speech/from-config.ts";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
+import { openDatabase } from "../../server/src/db/client.ts";
 import { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
@@ -106,10 +107,16 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Speech-to-text for the glasses route; default: the configured backend (never loaded unless used). */
   speech?: SpeechToText;
+  /**
+   * Another instance of `app`: the same database (through a connection pool of its own)
+   * and encryption key, services of its own. Closing it leaves the database to `app`.
+   */
+  instanceOf?: TestApp;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database: TestDatabase = await freshDatabase();
+  const sibling = options.instanceOf;
+  const database: TestDatabase = sibling ? await sharedDatabase(sibling.database) : await freshDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "aiui-data-"));
   const config = parseConfig({
     NODE_ENV: "test",
@@ -118,7 +125,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     TRUST_PROXY: "true",
     ...env,
   });
-  const encryptionKey = randomBytes(32);
+  const encryptionKey = sibling?.encryptionKey ?? randomBytes(32);
   const speech = options.speech ?? speechFromConfig(config.speech, () => {});
   const services = createServices({ config, db: database.db, encryptionKey });
   const app = createApp({ config, db: database.db, encryptionKey, speech }, services);
@@ -154,4 +161,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     },
   };
   return testApp;
+}
+
+/** A second connection pool on `database`, as another server process would have; dropping it only disconnects. */
+async function sharedDatabase(database: TestDatabase): Promise<TestDatabase> {
+  const own = await openDatabase(database.url, database.provider);
+  return { ...own, url: database.url, drop: () => own.close() };
 }

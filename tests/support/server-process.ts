@@ -13,7 +13,7 @@ export interface ServerProcess {
   base: string;
   pid: number;
   /** Everything it printed so far (stdout and stderr). */
-  output(): string;
+  log(): string;
   /** Resident memory in MiB, from /proc (Linux). */
   rssMiB(): number;
   /** Whether the process is still running. */
@@ -51,7 +51,7 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
   return {
     base: `http://127.0.0.1:${port}`,
     pid: child.pid,
-    output: () => output,
+    log: () => output,
     rssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Math.round(Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) / 1024);

@@ -7,6 +7,7 @@
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { hashToken, newToken } from "../crypto/tokens.ts";
+import { isUniqueViolation } from "../db/races.ts";
 import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
 import { createIdentity } from "./identity.ts";
@@ -36,11 +37,18 @@ async function signUp(
   if (!isFirst && !settings.signupOpen) {
     throw new AppError("FORBIDDEN", "Sign-up is closed on this server. Ask its administrator for an account.");
   }
-  if (await db.user.findUnique({ where: { email } })) {
-    throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.", "email");
-  }
+  const taken = () => new AppError("CONFLICT", "An account with this email already exists. Sign in instead.", "email");
+  if (await db.user.findUnique({ where: { email } })) throw taken();
   const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id" });
-  const user = await db.user.create({ data: { email, passwordHash, displayName, role: isFirst ? "ADMIN" : "MEMBER" } });
+  // The unique email settles simultaneous sign-ups with one address.
+  let user = await db.user.create({ data: { email, passwordHash, displayName, role: isFirst ? "ADMIN" : "MEMBER" } }).catch((error) => {
+    throw isUniqueViolation(error) ? taken() : error;
+  });
+  if (isFirst) {
+    // Several "first" sign-ups may have counted no one: the oldest account is the admin.
+    const oldest = await db.user.findFirstOrThrow({ orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
+    if (oldest.id !== user.id) user = await db.user.update({ where: { id: user.id }, data: { role: "MEMBER" } });
+  }
   return { user, ...(await startSession(db, user.id, settings.sessionTtlDays)) };
 }
 

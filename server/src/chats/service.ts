@@ -65,16 +65,18 @@ export function createChat(
     data: {
       userId: ownerId,
       title: input.title == null ? DEFAULT_CHAT_TITLE : checkTitle(input.title),
+      titleSetByUser: input.title != null,
       modelId: input.modelId ?? null,
       source: input.source ?? "WEB",
     },
   });
 }
 
+/** The user's title: the automatic one (from the first message) never replaces it, even if it was on its way. */
 export async function renameChat(db: Db, id: string, title: string): Promise<Chat> {
   const checked = checkTitle(title);
   await getChat(db, id);
-  return db.chat.update({ where: { id }, data: { title: checked } });
+  return db.chat.update({ where: { id }, data: { title: checked, titleSetByUser: true } });
 }
 
 export async function deleteChat(db: Db, id: string): Promise<void> {

@@ -6,8 +6,10 @@
  * once per STREAM_CHECKPOINT_MS (never two writes in flight, never awaited by the
  * stream), and the final text, status, usage, cost and latency are written once at the
  * end. Both are single-row `update`s guarded by status STREAMING (not `updateMany`, which
- * Prisma wraps in a transaction). Nothing here throws:
- * every failure ends as a FAILED reply with a short error the user can act on.
+ * Prisma wraps in a transaction). The final write is retried (final-write.ts); a reply it
+ * could not store is announced FAILED "not saved", never COMPLETE. A reply longer than
+ * REPLY_MAX_CHARS is stopped there. Nothing here throws: every failure ends as a FAILED
+ * reply with a short error the user can act on.
  */
 import type OpenAI from "openai";
 import type { SecretBox } from "../crypto/secret-box.ts";
@@ -16,9 +18,11 @@ import type { AiModel, MessageStatus } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import type { WriteCheckpoint } from "./checkpoint.ts";
 import { buildConversation, estimateTokens, HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import { withRetries } from "./final-write.ts";
 import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
+import { NOT_SAVED } from "./reply-errors.ts";
 
 export interface GenerationJob {
   messageId: string;
@@ -45,6 +49,18 @@ export interface GeneratorDeps {
   writeCheckpoint: WriteCheckpoint;
   secrets: SecretBox;
   settings: Config["replies"];
+  /**
+   * Told when even the last resort (marking the row FAILED) was refused: the row is still
+   * STREAMING and nobody writes it; the reply service ends it once the database takes writes.
+   */
+  onNotSaved?: (messageId: string) => void;
+}
+
+/** The longest prefix of `text` of at most `room` characters that does not split a surrogate pair. */
+function cutAt(text: string, room: number): string {
+  if (room <= 0) return "";
+  const code = text.charCodeAt(room - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? room - 1 : room);
 }
 
 /** Prisma's "record to update not found": the reply row is gone or no longer STREAMING. */
@@ -159,6 +175,14 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
       if (content) {
         if (firstTokenMs === null) firstTokenMs = elapsed();
         progressed();
+        const room = settings.maxReplyChars - live.text.length;
+        if (content.length > room) {
+          // Past the cap: keep what fits, abort the provider request, end FAILED.
+          const fits = cutAt(content, room);
+          if (fits) live.append(fits);
+          live.stop("too-long");
+          break;
+        }
         live.append(content);
         checkpoint();
       } else if (thinking || active) {
@@ -208,27 +232,30 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
   const end: ReplyEnd = { status, error, usage, firstTokenMs, latencyMs: elapsed(), length: live.text.length };
   await checkpointing;
   try {
-    const written = await replyDb.message
-      .update({
-        where: { id: messageId, status: "STREAMING" },
-        select: { id: true },
-        data: {
-          content: live.text,
-          status,
-          error,
-          promptTokens: usage?.promptTokens ?? null,
-          completionTokens: usage?.completionTokens ?? null,
-          usageEstimated: usage?.estimated ?? false,
-          cost,
-          firstTokenMs,
-          latencyMs: end.latencyMs,
-          checkpointAt: null,
-        },
-      })
-      .catch((error) => {
-        if (isNotFound(error)) return null;
-        throw error;
-      });
+    const written = await withRetries(() =>
+      replyDb.message
+        .update({
+          where: { id: messageId, status: "STREAMING" },
+          select: { id: true },
+          data: {
+            content: live.text,
+            status,
+            error,
+            promptTokens: usage?.promptTokens ?? null,
+            completionTokens: usage?.completionTokens ?? null,
+            usageEstimated: usage?.estimated ?? false,
+            cost,
+            firstTokenMs,
+            latencyMs: end.latencyMs,
+            checkpointAt: null,
+            streamingChatId: null,
+          },
+        })
+        .catch((error) => {
+          if (isNotFound(error)) return null;
+          throw error;
+        }),
+    );
     if (!written) {
       // Someone else ended it (or it was deleted): announce what is stored, not ours.
       const stored = await replyDb.message.findUnique({ where: { id: messageId } });
@@ -242,8 +269,21 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
       }
     }
   } catch (writeError) {
-    // The reply stays STREAMING in the database; start-up recovery or the sweep ends it.
-    console.error(`Final write of reply ${messageId} failed:`, writeError);
+    console.error(`Final write of reply ${messageId} failed, retries included:`, writeError);
+    // What the user was shown is not stored: say so, never COMPLETE.
+    Object.assign(end, { status: "FAILED", error: NOT_SAVED });
+    // A smaller write (no text: the last checkpoint's stays) may pass where the whole did not.
+    const marked = await replyDb.message
+      .update({
+        where: { id: messageId, status: "STREAMING" },
+        select: { id: true },
+        data: { status: "FAILED", error: NOT_SAVED, latencyMs: end.latencyMs, checkpointAt: null, streamingChatId: null },
+      })
+      .then(
+        () => true,
+        (error) => isNotFound(error),
+      );
+    if (!marked) deps.onNotSaved?.(messageId);
   }
   live.finish(end);
   return end;

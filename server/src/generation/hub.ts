@@ -32,6 +32,7 @@ import { randomUUID } from "node:crypto";
 import type { MessageStatus } from "../db/generated/sqlite/client.ts";
 import type { ReplyBus } from "./bus.ts";
 import type { StopReason } from "./provider-errors.ts";
+import { INTERRUPTED } from "./reply-errors.ts";
 
 export const SNAPSHOT_TIMEOUT_MS = 2000;
 const CONTROL_TOPIC = "aiui:replies:control";
@@ -96,9 +97,11 @@ export function endOf(row: StoredReply): ReplyEnd {
     row.promptTokens === null || row.completionTokens === null
       ? null
       : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, estimated: row.usageEstimated, cost: Number(row.cost ?? 0) };
+  // Still STREAMING here means nobody is writing it any more (see startFollowing).
+  const abandoned = row.status === "STREAMING";
   return {
     status: row.status === "STREAMING" ? "FAILED" : row.status,
-    error: row.error,
+    error: abandoned ? (row.error ?? INTERRUPTED) : row.error,
     usage,
     firstTokenMs: row.firstTokenMs,
     latencyMs: row.latencyMs,

@@ -3,11 +3,10 @@
  * they name the model and host, never the API key, and never a stack trace.
  */
 import OpenAI from "openai";
+import { INTERRUPTED, replyTooLong } from "./reply-errors.ts";
 
 /** Why a generation was stopped from our side. */
-export type StopReason = "cancel" | "first-token-timeout" | "idle-timeout" | "shutdown" | "gone";
-
-export const INTERRUPTED = "interrupted";
+export type StopReason = "cancel" | "first-token-timeout" | "idle-timeout" | "shutdown" | "gone" | "too-long";
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
@@ -35,7 +34,7 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-export function describeStop(reason: StopReason, timeouts: { firstTokenTimeoutMs: number; idleTimeoutMs: number }): string | null {
+export function describeStop(reason: StopReason, timeouts: { firstTokenTimeoutMs: number; idleTimeoutMs: number; maxReplyChars?: number }): string | null {
   switch (reason) {
     case "first-token-timeout":
       return `The model did not start answering within ${seconds(timeouts.firstTokenTimeoutMs)}. Try again; if it keeps happening, check that the model is running.`;
@@ -43,6 +42,8 @@ export function describeStop(reason: StopReason, timeouts: { firstTokenTimeoutMs
       return `The model stopped sending for ${seconds(timeouts.idleTimeoutMs)} in the middle of its reply. Try again.`;
     case "shutdown":
       return INTERRUPTED;
+    case "too-long":
+      return replyTooLong(timeouts.maxReplyChars ?? 0);
     case "cancel":
     case "gone":
       return null;

@@ -1,22 +1,30 @@
 /**
  * Replies: sending a message, regenerating, cancelling, following a reply as it
- * streams, and ending replies a crash left behind. No request context here: callers
+ * streams, and ending replies whose writer is gone. No request context here: callers
  * pass the viewer's fenced client (accounts/fence.ts), and generation runs in the
  * background on the owner's fenced client, outliving the request that started it.
+ *
+ * One writer per chat, kept by the database (docs/decisions/0008-one-writer-per-chat.md):
+ * a reply being written carries its chat's id in `streamingChatId`, whose unique index
+ * refuses a second one, on every instance. Each writer renews a lease on its rows (the
+ * checkpoint time, plus a heartbeat while no text flows); every instance's periodic sweep
+ * ends rows whose lease ran out, so a dead writer never locks a chat.
  */
 import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
-import type { AiModel, Chat, Message } from "../db/generated/sqlite/client.ts";
+import type { AiModel, Chat, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
+import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { AppError, invalidInput, notFound } from "../errors.ts";
 import { getModel } from "../models/index.ts";
 import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
 import { HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import { withRetries } from "./final-write.ts";
 import { generateReply } from "./generator.ts";
 import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
-import { INTERRUPTED } from "./provider-errors.ts";
+import { INTERRUPTED, NOT_SAVED, REPLY_IN_PROGRESS } from "./reply-errors.ts";
 
 /** How long cancelReply waits for the generating instance to confirm. */
 export const CANCEL_TIMEOUT_MS = 5000;
@@ -29,6 +37,18 @@ export interface SentMessage {
   reply: Message;
 }
 
+/** The final state of a reply written outside the hub (a glasses exchange). */
+export interface HeldReplyEnd {
+  content: string;
+  status: Exclude<MessageStatus, "STREAMING">;
+  error: string | null;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+  usageEstimated?: boolean;
+  cost?: Prisma.Decimal | null;
+  latencyMs?: number | null;
+}
+
 export interface ReplyServiceDeps {
   rootDb: Db;
   secrets: SecretBox;
@@ -38,12 +58,15 @@ export interface ReplyServiceDeps {
   log?: (line: string) => void;
 }
 
+/** What a reply's row becomes when it ends without its writer: FAILED, the last checkpoint's text kept, its chat free. */
+const endedWithout = (error: string) => ({ status: "FAILED" as const, error, checkpointAt: null, streamingChatId: null });
+
 /**
- * Messages left STREAMING by a crash become FAILED with the error "interrupted",
- * keeping the text of their last checkpoint. With one instance every STREAMING message
- * at start-up is such a leftover. With several (Redis), another instance may be
- * generating some of them: pass `staleBefore`, and only replies whose last write is
- * older are ended (see ReplyService.staleAfterMs). Returns the ids it ended.
+ * Ends replies left STREAMING by a writer that is gone: FAILED with the INTERRUPTED
+ * sentence, keeping the text of their last checkpoint, and their chat free for the next
+ * message. Without `staleBefore`, every STREAMING reply (start-up of the only instance);
+ * with it, only those whose lease (checkpoint or heartbeat time, else creation) is older.
+ * `except`: replies this instance is writing. Returns the ids it ended.
  */
 export async function recoverInterruptedReplies(db: Db, options: { staleBefore?: Date; except?: string[] } = {}): Promise<string[]> {
   const { staleBefore, except = [] } = options;
@@ -57,7 +80,7 @@ export async function recoverInterruptedReplies(db: Db, options: { staleBefore?:
   const stale = await db.message.findMany({ where, select: { id: true } });
   if (stale.length === 0) return [];
   const ids = stale.map((m) => m.id);
-  await db.message.updateMany({ where: { ...where, id: { in: ids } }, data: { status: "FAILED", error: INTERRUPTED, checkpointAt: null } });
+  await db.message.updateMany({ where: { ...where, id: { in: ids } }, data: endedWithout(INTERRUPTED) });
   return ids;
 }
 
@@ -69,23 +92,67 @@ export function createReplyService(deps: ReplyServiceDeps) {
   const bus = deps.bus ?? (config.redisUrl ? redisBus(config.redisUrl, log) : inProcessBus());
   const hub = new ReplyHub(bus);
   const settings = config.replies;
+  const { leaseMs } = settings;
+  /** Rows this instance writes outside the hub (glasses exchanges waiting for their model): their leases are renewed too. */
+  const held = new Set<string>();
   /**
-   * A live reply writes at least once per checkpoint interval while text flows, and
-   * waits at most the first-token or idle timeout otherwise; one quiet for longer than
-   * all of that (plus a margin) has no instance behind it.
+   * Replies this instance ended but could not write (the database refused even a bare
+   * FAILED), with the sentence their followers got: the next sweep the database accepts writes them.
    */
-  const staleAfterMs = Math.max(settings.firstTokenTimeoutMs, settings.idleTimeoutMs) + settings.checkpointMs + 30_000;
+  const unwrittenEnds = new Map<string, string>();
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
 
   const writeCheckpoint = checkpointWriter(rootDb, config.database.provider);
+  const writingHere = () => [...hub.activeIds(), ...held];
+
+  /**
+   * The heartbeat: one statement renews the lease of every reply this instance writes.
+   * Checkpoints renew it too while text flows; this covers a model that thinks, or a
+   * glasses exchange waiting for its whole answer.
+   */
+  const heartbeat = setInterval(() => {
+    const ids = writingHere();
+    if (ids.length === 0) return;
+    void rootDb.message
+      .updateMany({ where: { id: { in: ids }, status: "STREAMING" }, data: { checkpointAt: new Date() } })
+      .catch((error) => console.error("Renewing the leases of replies being written failed:", error));
+  }, leaseMs / 3);
+  heartbeat.unref?.();
+
+  /** Ends `ids` for followers on other instances (Redis); local followers read the row. */
+  async function announceEnded(ids: Iterable<string>): Promise<void> {
+    if (!bus.distributed) return;
+    for (const id of ids) {
+      const stored = await rootDb.message.findUnique({ where: { id } });
+      if (stored && stored.status !== "STREAMING") hub.announceEnd(id, endOf(stored));
+    }
+  }
+
+  async function writeUnwrittenEnds(): Promise<void> {
+    for (const [id, error] of unwrittenEnds) {
+      await rootDb.message.updateMany({ where: { id, status: "STREAMING" }, data: endedWithout(error) });
+      unwrittenEnds.delete(id);
+      await announceEnded([id]);
+    }
+  }
+
+  /** One sweep: what this instance owes, then every reply (of any instance) whose lease ran out. */
+  async function sweep(): Promise<string[]> {
+    await writeUnwrittenEnds().catch((error) => console.error("Ending replies that could not be saved failed:", error));
+    const ended = await recoverInterruptedReplies(rootDb, { staleBefore: new Date(Date.now() - leaseMs), except: writingHere() });
+    await announceEnded(ended);
+    return ended;
+  }
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
   function start(db: Db, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
     const live = hub.begin(reply.id);
     const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
+    const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved }).catch((error) => {
       console.error(`Reply ${reply.id} crashed:`, error);
+      unwrittenEnds.set(reply.id, INTERRUPTED);
       live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
     });
   }
@@ -105,24 +172,46 @@ export function createReplyService(deps: ReplyServiceDeps) {
     return model;
   }
 
+  // Typed against the SQLite client, which knows only Serializable; the others get read committed (MySQL's default is repeatable read).
+  const transactionOptions = {
+    maxWait: 10_000,
+    timeout: 20_000,
+    ...(config.database.provider === "sqlite" ? {} : { isolationLevel: "ReadCommitted" }),
+  } as { maxWait: number; timeout: number };
+
   /**
-   * Chats with a send or regenerate between its streaming check and its reply's insert:
-   * a double click must not start two replies. (Across instances the window remains.)
+   * Starting a reply, as one transaction that first updates the chat's row: writers of
+   * one chat (on any instance) queue on that row lock, and each then reads the chat as
+   * the one before left it (read committed; SQLite runs one transaction at a time). The
+   * reply's insert claims the chat (unique streamingChatId); a reply still being
+   * written makes it fail, and the caller gets CONFLICT with nothing written.
+   * `work` may only reference rows the fenced client has read already (the fence checks
+   * others outside the transaction, which SQLite's single connection cannot serve).
    */
-  const starting = new Set<string>();
-  async function exclusively<T>(chatId: string, work: () => Promise<T>): Promise<T> {
-    if (starting.has(chatId)) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
-    starting.add(chatId);
+  async function startingReply<T>(db: Db, chat: Chat, model: AiModel, work: (tx: Db, updated: Chat) => Promise<T>): Promise<T> {
     try {
-      return await work();
-    } finally {
-      starting.delete(chatId);
+      return await db.$transaction(
+        async (tx) => {
+          const updated = await tx.chat.update({
+            where: { id: chat.id },
+            data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) },
+          });
+          return work(tx as Db, updated);
+        },
+        transactionOptions,
+      );
+    } catch (error) {
+      // P2034: MySQL chose this transaction as a deadlock's victim; the other writer won.
+      if (isUniqueViolation(error) || isWriteConflict(error)) throw new AppError("CONFLICT", REPLY_IN_PROGRESS);
+      if ((error as { code?: unknown } | null)?.code === "P2025") throw notFound("Chat");
+      throw error;
     }
   }
 
   /**
    * The chat's recent messages, oldest first, in one read that serves three purposes:
-   * refusing while a reply is still streaming, telling a chat's first message, and the
+   * refusing while a reply is still being written (one from before the claim column, or a
+   * glasses exchange in a chat it just created), telling a chat's first message, and the
    * conversation the model is sent (the send path is the time to first token).
    */
   async function recentMessages(db: Db, chatId: string): Promise<(HistoryMessage & { id: string; createdAt: Date })[]> {
@@ -132,44 +221,42 @@ export function createReplyService(deps: ReplyServiceDeps) {
       take: HISTORY_LIMIT,
       select: { id: true, role: true, content: true, status: true, createdAt: true },
     });
-    if (recent.some((m) => m.status === "STREAMING")) {
-      throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
-    }
+    if (recent.some((m) => m.status === "STREAMING")) throw new AppError("CONFLICT", REPLY_IN_PROGRESS);
     return recent.reverse();
   }
+
+  /** Creates the reply row, claiming the chat (fails with a unique violation while another reply is being written). */
+  const claimingReply = (tx: Db, chatId: string, createdAt: Date) =>
+    tx.message.create({ data: { chatId, role: "ASSISTANT", content: "", status: "STREAMING", streamingChatId: chatId, createdAt } });
 
   return {
     hub,
     bus,
-    staleAfterMs,
 
     /**
-     * Stores the user's message first, then the reply in state STREAMING, and starts
+     * Stores the user's message and the reply (STREAMING) together, and starts
      * generating in the background. `db` is the viewer's fenced client.
      */
     async sendMessage(db: Db, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
       const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
-      const { history, message, reply } = await exclusively(chat.id, async () => {
-        const history = await recentMessages(db, chat.id);
-        const message = await db.message.create({ data: { chatId: chat.id, role: "USER", content, status: "COMPLETE" } });
-        // One millisecond later, so the reply sorts after the question on every database.
-        const reply = await db.message.create({
-          data: { chatId: chat.id, role: "ASSISTANT", content: "", status: "STREAMING", createdAt: new Date(message.createdAt.getTime() + 1) },
-        });
-        return { history, message, reply };
+      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, updated) => {
+        const history = await recentMessages(tx, chat.id);
+        // After everything before it, even a message stamped in the same millisecond; the reply one millisecond later.
+        const at = Math.max(Date.now(), (history.at(-1)?.createdAt.getTime() ?? 0) + 1);
+        const reply = await claimingReply(tx, chat.id, new Date(at + 1));
+        const message = await tx.message.create({ data: { chatId: chat.id, role: "USER", content, status: "COMPLETE", createdAt: new Date(at) } });
+        if (!history.some((m) => m.role === "USER")) {
+          // Only a title nobody chose: a rename, even one a moment ago, wins. (The chat's
+          // row is locked by this transaction, so `updated` holds any rename before it.)
+          const title = titleFromMessage(content);
+          const { count } = await tx.chat.updateMany({ where: { id: chat.id, title: DEFAULT_CHAT_TITLE, titleSetByUser: false }, data: { title } });
+          if (count > 0) updated.title = title;
+        }
+        return { history, message, reply, updated };
       });
-      const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !history.some((m) => m.role === "USER");
       start(db, reply, model, chat.id, [...history, message]);
-      const updated = await db.chat.update({
-        where: { id: chat.id },
-        data: {
-          ...(firstUserMessage ? { title: titleFromMessage(content) } : {}),
-          ...(model.id !== chat.modelId ? { modelId: model.id } : {}),
-          updatedAt: new Date(),
-        },
-      });
       return { chat: updated, message, reply };
     },
 
@@ -177,27 +264,18 @@ export function createReplyService(deps: ReplyServiceDeps) {
     async regenerate(db: Db, input: { chatId: string; modelId?: string | null }): Promise<Message> {
       const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
-      const { history, reply } = await exclusively(chat.id, async () => {
-        const recent = await recentMessages(db, chat.id);
+      const { history, reply } = await startingReply(db, chat, model, async (tx) => {
+        const recent = await recentMessages(tx, chat.id);
         const last = recent.at(-1);
         const history = last?.role === "ASSISTANT" ? recent.slice(0, -1) : recent;
         const question = history.at(-1);
         // Checked before anything is deleted: a chat whose last reply answers nothing keeps it.
         if (question?.role !== "USER") throw invalidInput("chatId", "This chat has no message to answer yet.");
-        if (last?.role === "ASSISTANT") await db.message.delete({ where: { id: last.id } });
-        const reply = await db.message.create({
-          data: {
-            chatId: chat.id,
-            role: "ASSISTANT",
-            content: "",
-            status: "STREAMING",
-            createdAt: new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)),
-          },
-        });
+        if (last?.role === "ASSISTANT") await tx.message.delete({ where: { id: last.id } });
+        const reply = await claimingReply(tx, chat.id, new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)));
         return { history, reply };
       });
       start(db, reply, model, chat.id, history);
-      await db.chat.update({ where: { id: chat.id }, data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) } });
       return reply;
     },
 
@@ -213,7 +291,10 @@ export function createReplyService(deps: ReplyServiceDeps) {
       const end = await hub.cancel(messageId, CANCEL_TIMEOUT_MS);
       if (!end) {
         // No instance generates it (it died with one): end it here, keeping its checkpoint.
-        const { count } = await db.message.updateMany({ where: { id: messageId, status: "STREAMING" }, data: { status: "CANCELLED", checkpointAt: null } });
+        const { count } = await db.message.updateMany({
+          where: { id: messageId, status: "STREAMING" },
+          data: { status: "CANCELLED", checkpointAt: null, streamingChatId: null },
+        });
         const stored = await db.message.findUnique({ where: { id: messageId } });
         if (count > 0 && stored) hub.announceEnd(messageId, endOf(stored));
       }
@@ -224,13 +305,50 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
     /** The events of a reply for a viewer: NOT_FOUND unless their fence lets them read it. */
     async follow(db: Db, messageId: string): Promise<AsyncIterableIterator<ReplyEvent>> {
-      const read = () => db.message.findUnique({ where: { id: messageId } });
+      const read = async () => {
+        const row = await db.message.findUnique({ where: { id: messageId } });
+        // Ended here, but the database has not taken the end yet: a late follower gets the end the others got.
+        const unwritten = row?.status === "STREAMING" ? unwrittenEnds.get(row.id) : undefined;
+        return row && unwritten ? { ...row, status: "FAILED" as const, error: unwritten } : row;
+      };
       const message = await read();
       if (!message) throw notFound("Message");
       return hub.follow(message, read);
     },
 
-    /** Start-up: end the replies a previous run left STREAMING; with Redis, keep sweeping. */
+    /**
+     * For a reply row written outside the hub (a glasses exchange waits for the whole
+     * answer): its lease is renewed until the returned function is called.
+     */
+    hold(messageId: string): () => void {
+      held.add(messageId);
+      return () => held.delete(messageId);
+    },
+
+    /**
+     * The final write of a held reply (only while it is STREAMING), retried; false when
+     * it could not be stored, and then the reply ends FAILED "not saved" as soon as the
+     * database takes writes again.
+     */
+    async finishHeld(messageId: string, end: HeldReplyEnd): Promise<boolean> {
+      try {
+        await withRetries(() =>
+          rootDb.message.updateMany({ where: { id: messageId, status: "STREAMING" }, data: { ...end, checkpointAt: null, streamingChatId: null } }),
+        );
+        return true;
+      } catch (error) {
+        console.error(`Final write of reply ${messageId} failed, retries included:`, error);
+        unwrittenEnds.set(messageId, NOT_SAVED);
+        return false;
+      }
+    },
+
+    /**
+     * Start-up: end the replies a previous run left STREAMING, then sweep periodically
+     * (every half lease) for replies whose writer is gone, with one instance or several.
+     * Without Redis this is the only instance, so every STREAMING reply at start is a
+     * leftover; with Redis, only those whose lease ran out.
+     */
     async recover(): Promise<string[]> {
       if (bus.distributed) {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -239,24 +357,25 @@ export function createReplyService(deps: ReplyServiceDeps) {
         });
         await Promise.race([hub.ready(), timeout]).finally(() => clearTimeout(timer));
       }
-      if (!bus.distributed) return recoverInterruptedReplies(rootDb);
-      const sweep = async () => {
-        const ended = await recoverInterruptedReplies(rootDb, { staleBefore: new Date(Date.now() - staleAfterMs), except: hub.activeIds() });
-        for (const id of ended) {
-          const stored = await rootDb.message.findUnique({ where: { id } });
-          if (stored && stored.status !== "STREAMING") hub.announceEnd(id, endOf(stored));
-        }
-        return ended;
-      };
-      sweepTimer ??= setInterval(() => void sweep().catch((error) => console.error("Sweeping stale replies failed:", error)), staleAfterMs / 2);
+      const ended = bus.distributed ? await sweep() : await recoverInterruptedReplies(rootDb, { except: writingHere() });
+      sweepTimer ??= setInterval(() => void sweep().catch((error) => console.error("Sweeping replies whose writer is gone failed:", error)), leaseMs / 2);
       sweepTimer.unref?.();
-      return sweep();
+      return ended;
     },
 
-    /** Shutdown: every local reply ends FAILED "interrupted" with its text written; then the bus closes. */
+    /** Shutdown: every reply this instance writes ends FAILED (INTERRUPTED) with its text written; then the bus closes. */
     async close(): Promise<void> {
       clearInterval(sweepTimer);
+      clearInterval(heartbeat);
       await hub.stopAll("shutdown");
+      if (held.size > 0) {
+        // Glasses exchanges still waiting for their model: a restart would end them the same way.
+        const ids = [...held];
+        await rootDb.message
+          .updateMany({ where: { id: { in: ids }, status: "STREAMING" }, data: endedWithout(INTERRUPTED) })
+          .catch((error) => console.error("Ending glasses replies at shutdown failed:", error));
+      }
+      await writeUnwrittenEnds().catch(() => {});
       await hub.close();
       await bus.close();
     },

@@ -2,25 +2,35 @@
  * One exchange with the Frame glasses: transcribe, pick the chat, ask the user's model
  * (with the camera picture when one came), save both messages, answer in the Noa app's
  * JSON. No request context here: the route hands over the user and the parsed form.
+ *
+ * The user's words are saved together with a pending reply (STREAMING, its lease held by
+ * the reply service) before the model is asked, and the reply is finished after: a crash
+ * in between leaves a reply that recovery ends FAILED with the reason, never words
+ * without an answer.
  */
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { TokenCaller } from "../accounts/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
+import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { titleFromMessage } from "../chats/index.ts";
-import { type Answer, askModel, buildConversation, costOf, ProviderFailure, speak } from "../generation/index.ts";
+import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
 
 export const DID_NOT_CATCH_THAT = "I didn't catch that. Please try again.";
+/** Stored on the pending reply when answering broke for a reason that is not the provider's. */
+const ANSWER_BROKE = "Something went wrong on the server while answering. Try again; if it keeps happening, tell the administrator.";
 
 export interface GlassesDependencies {
   secrets: SecretBox;
   speech: SpeechToText;
   config: Config;
+  /** Holds the lease of the pending reply and writes its end (generation's reply service). */
+  replies: Pick<ReplyService, "hold" | "finishHeld">;
 }
 
 /** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
@@ -104,10 +114,13 @@ async function startsNewTopic(deps: GlassesDependencies, model: AiModel, history
 }
 
 /**
- * Saves the user's words (with the picture) in the current glasses chat, or in a new one,
- * in one write that also marks the chat as recently active.
+ * Saves the user's words (with the picture) and a pending reply in the current glasses
+ * chat, or in a new one, in one write that also marks the chat as recently active. The
+ * pending reply claims its chat (one writer per chat); when another reply is being
+ * written in the current chat (a retried request, or the web), this exchange gets a chat
+ * of its own instead of being refused.
  */
-async function saveUserMessage(
+async function saveExchange(
   db: Db,
   userId: string,
   setup: GlassesSetup,
@@ -115,22 +128,38 @@ async function saveUserMessage(
   modelId: string,
   userText: string,
   image: GlassesRequest["image"],
-): Promise<Chat> {
-  const message = {
+): Promise<{ chat: Chat; replyId: string }> {
+  const now = Date.now();
+  const question = {
     role: "USER" as const,
     content: userText,
+    createdAt: new Date(now),
     ...(image ? { attachments: { create: { mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes } } } : {}),
   };
+  const pending = { role: "ASSISTANT" as const, content: "", status: "STREAMING" as const, createdAt: new Date(now + 1) };
   const current = startNew ? null : setup.currentChat;
   if (current) {
     const switched = current.modelId === modelId ? {} : { modelId };
-    return db.chat.update({ where: { id: current.id }, data: { ...switched, updatedAt: new Date(), messages: { create: message } } });
+    try {
+      const chat = await db.chat.update({
+        where: { id: current.id },
+        data: { ...switched, updatedAt: new Date(now), messages: { create: [question, { ...pending, streamingChatId: current.id }] } },
+        include: { messages: { where: { streamingChatId: current.id }, select: { id: true } } },
+      });
+      return { chat, replyId: chat.messages[0]!.id };
+    } catch (error) {
+      if (!isUniqueViolation(error) && !isWriteConflict(error)) throw error;
+    }
   }
   const chat = await db.chat.create({
-    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, messages: { create: message } },
+    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, messages: { create: [question, pending] } },
+    include: { messages: { where: { role: "ASSISTANT" }, select: { id: true } } },
   });
+  const replyId = chat.messages[0]!.id;
+  // The claim needs the chat's id; nobody can know the chat before this line.
+  await db.message.update({ where: { id: replyId }, data: { streamingChatId: chat.id }, select: { id: true } });
   await db.glassesSettings.update({ where: { userId }, data: { currentChatId: chat.id } });
-  return chat;
+  return { chat, replyId };
 }
 
 /** `caller`: the token's owner and their fenced client (accounts/identity.ts). */
@@ -154,8 +183,38 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
 
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
-  // The user's words are saved before anything else can fail.
-  const chat = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
+  // The user's words are saved, with a pending reply, before anything else can fail.
+  const { chat, replyId } = await saveExchange(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
+  const release = deps.replies.hold(replyId);
+  try {
+    return await answerSaved(deps, { request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms });
+  } catch (error) {
+    // The reply must not stay pending: a provider failure says why, anything else says something broke.
+    const reason = error instanceof GlassesHttpError ? error.detail : ANSWER_BROKE;
+    await deps.replies.finishHeld(replyId, { content: "", status: "FAILED", error: reason });
+    throw error;
+  } finally {
+    release();
+  }
+}
+
+interface SavedExchange {
+  request: GlassesRequest;
+  setup: GlassesSetup;
+  model: AiModel;
+  imageSeen: boolean;
+  topicChanged: boolean;
+  userText: string;
+  chatId: string;
+  replyId: string;
+  started: number;
+  sttMs: number;
+}
+
+/** Asks the model for the exchange whose question and pending reply are saved, and finishes the reply. */
+async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): Promise<NoaResponse> {
+  const { request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs } = exchange;
+  const timings = (llmMs: number) => ({ stt_ms: sttMs, llm_ms: llmMs, total_ms: Math.round(performance.now() - started) });
 
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;
   const imageNote =
@@ -194,23 +253,22 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
     });
   } catch (error) {
     if (!(error instanceof ProviderFailure)) throw error;
-    await db.message.create({ data: { chatId: chat.id, role: "ASSISTANT", content: "", status: "FAILED", error: error.message } });
     throw new GlassesHttpError(502, error.message);
   }
 
-  const text = answer.text.trim();
-  await db.message.create({
-    data: {
-      chatId: chat.id,
-      role: "ASSISTANT",
-      content: text,
-      status: "COMPLETE",
-      promptTokens: answer.promptTokens,
-      completionTokens: answer.completionTokens,
-      usageEstimated: answer.usageEstimated,
-      cost: costOf(model, answer.promptTokens, answer.completionTokens),
-      latencyMs: answer.ms,
-    },
+  // The same cap as streamed replies: a longer answer is kept up to it and ends FAILED.
+  const { maxReplyChars } = deps.config.replies;
+  const whole = answer.text.trim();
+  const text = whole.length > maxReplyChars ? whole.slice(0, maxReplyChars) : whole;
+  await deps.replies.finishHeld(replyId, {
+    content: text,
+    status: text === whole ? "COMPLETE" : "FAILED",
+    error: text === whole ? null : replyTooLong(maxReplyChars),
+    promptTokens: answer.promptTokens,
+    completionTokens: answer.completionTokens,
+    usageEstimated: answer.usageEstimated,
+    cost: costOf(model, answer.promptTokens, answer.completionTokens),
+    latencyMs: answer.ms,
   });
 
   const response: NoaResponse = {
@@ -219,7 +277,7 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
     debug: {
       topic_changed: topicChanged,
       model: model.providerModelId,
-      chat_id: chat.id,
+      chat_id: chatId,
       image_seen: request.image ? imageSeen : undefined,
       usage: {
         prompt_tokens: answer.promptTokens,

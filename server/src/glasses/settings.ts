@@ -1,5 +1,6 @@
 /** Per-user glasses settings: which model answers, persona, speech language, spoken answers. */
 import type { Db } from "../db/client.ts";
+import { readOrCreate, upsertRetried } from "../db/races.ts";
 import type { GlassesSettings } from "../db/generated/sqlite/client.ts";
 import { invalidInput } from "../errors.ts";
 
@@ -28,18 +29,25 @@ export interface GlassesSettingsInput {
   topicStrategy?: TopicStrategy | null;
 }
 
-/** The user's settings row, created with defaults on first use. */
-export async function glassesSettingsOf(db: Db, ownerId: string): Promise<GlassesSettings> {
-  // Read first: every glasses request asks, and only the first one needs to write.
-  const existing = await db.glassesSettings.findUnique({ where: { userId: ownerId } });
-  return existing ?? db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId }, update: {} });
+/**
+ * The user's settings row, created with defaults on first use. Read first: every glasses
+ * request asks, and only the first one writes; simultaneous first requests race to create
+ * it, and the losers read the winner's row (the unique userId settles it).
+ */
+export function glassesSettingsOf(db: Db, ownerId: string): Promise<GlassesSettings> {
+  return readOrCreate(
+    () => db.glassesSettings.findUnique({ where: { userId: ownerId } }),
+    () => db.glassesSettings.create({ data: { userId: ownerId } }),
+  );
 }
 
 /** Settings with the models and current chat they name, in one query (the glasses route's hot path). */
-export async function glassesSetupOf(db: Db, ownerId: string) {
+export function glassesSetupOf(db: Db, ownerId: string) {
   const include = { model: true, imageModel: true, currentChat: true } as const;
-  const existing = await db.glassesSettings.findUnique({ where: { userId: ownerId }, include });
-  return existing ?? db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId }, update: {}, include });
+  return readOrCreate(
+    () => db.glassesSettings.findUnique({ where: { userId: ownerId }, include }),
+    () => db.glassesSettings.create({ data: { userId: ownerId }, include }),
+  );
 }
 
 export type GlassesSetup = Awaited<ReturnType<typeof glassesSetupOf>>;
@@ -90,5 +98,5 @@ export async function updateGlassesSettings(db: Db, ownerId: string, input: Glas
     topicStrategy: topicStrategy ?? undefined,
   };
   // The fence checks that modelId / imageModelId are the user's own models.
-  return db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId, ...data }, update: data });
+  return upsertRetried(() => db.glassesSettings.upsert({ where: { userId: ownerId }, create: { userId: ownerId, ...data }, update: data }));
 }
