@@ -35,6 +35,8 @@ export interface ReplyServiceDeps {
   config: Pick<Config, "replies" | "redisUrl" | "database">;
   /** Defaults to Redis when config.redisUrl is set, else in process. */
   bus?: ReplyBus;
+  /** Long-term memory (app.ts plugs in memory/); none: replies neither recall nor learn. */
+  memory?: ReplyMemory;
   log?: (line: string) => void;
 }
 
@@ -63,6 +65,19 @@ export async function recoverInterruptedReplies(db: Db, options: { staleBefore?:
 
 export type ReplyService = ReturnType<typeof createReplyService>;
 
+/**
+ * What a reply needs of long-term memory: text for its system prompt before the model is
+ * asked, and the complete reply afterwards to learn from. Declared here, and met by
+ * memory/'s service, so that generation does not depend on memory (memory asks models
+ * through generation).
+ */
+export interface ReplyMemory {
+  turn(input: { db: Db; userId: string; model: AiModel; conversation: { role: string; content: string }[] }): {
+    recall(): Promise<string>;
+    learn(answer: string, replyId: string): void;
+  };
+}
+
 export function createReplyService(deps: ReplyServiceDeps) {
   const { rootDb, secrets, config } = deps;
   const log = deps.log ?? ((line: string) => console.log(`[aiui] ${line}`));
@@ -80,14 +95,20 @@ export function createReplyService(deps: ReplyServiceDeps) {
   const writeCheckpoint = checkpointWriter(rootDb, config.database.provider);
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
-  function start(db: Db, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
+  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[]): void {
     const live = hub.begin(reply.id);
-    const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
+    const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history });
+    const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()) };
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
-      console.error(`Reply ${reply.id} crashed:`, error);
-      live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
-    });
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings }).then(
+      (end) => {
+        if (end.status === "COMPLETE") memory?.learn(live.text, reply.id);
+      },
+      (error) => {
+        console.error(`Reply ${reply.id} crashed:`, error);
+        live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
+      },
+    );
   }
 
   /** The chat with its current model, in one read (the send path is the time to first token). */
@@ -161,7 +182,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         return { history, message, reply };
       });
       const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !history.some((m) => m.role === "USER");
-      start(db, reply, model, chat.id, [...history, message]);
+      start(db, reply, model, chat, [...history, message]);
       const updated = await db.chat.update({
         where: { id: chat.id },
         data: {
@@ -196,7 +217,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         });
         return { history, reply };
       });
-      start(db, reply, model, chat.id, history);
+      start(db, reply, model, chat, history);
       await db.chat.update({ where: { id: chat.id }, data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) } });
       return reply;
     },

@@ -11,6 +11,7 @@ import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, speak } from "../generation/index.ts";
+import type { MemoryService } from "../memory/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
@@ -21,6 +22,8 @@ export interface GlassesDependencies {
   secrets: SecretBox;
   speech: SpeechToText;
   config: Config;
+  /** Long-term memory: recalled into the persona, learned from after the answer is saved. */
+  memory: MemoryService;
 }
 
 /** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
@@ -157,6 +160,15 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   // The user's words are saved before anything else can fail.
   const chat = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
 
+  // The app's history and the request: "forget that" refers to the exchange before it.
+  const memory = deps.memory.turn({
+    db,
+    userId,
+    model,
+    conversation: [...(topicChanged ? [] : request.history), { role: "user", content: userText }],
+  });
+  const remembered = await memory.recall();
+
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;
   const imageNote =
     request.image && !imageSeen
@@ -173,7 +185,7 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   // The app's history, trimmed oldest-first to the model's window by the same rule as web
   // chats (docs/decisions/0003-context-trimming.md); after a topic change it belongs to the old chat.
   const conversation = buildConversation({
-    systemPrompt: `${persona} ${contextLines(request)}${imageNote}`.trim(),
+    systemPrompt: [`${persona} ${contextLines(request)}${imageNote}`.trim(), remembered].filter(Boolean).join("\n\n"),
     history: [...(topicChanged ? [] : request.history), { role: "user" as const, content: userText }].map((m) => ({
       role: m.role === "assistant" ? "ASSISTANT" : "USER",
       content: m.content,
@@ -199,7 +211,7 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   }
 
   const text = answer.text.trim();
-  await db.message.create({
+  const reply = await db.message.create({
     data: {
       chatId: chat.id,
       role: "ASSISTANT",
@@ -211,7 +223,9 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
       cost: costOf(model, answer.promptTokens, answer.completionTokens),
       latencyMs: answer.ms,
     },
+    select: { id: true },
   });
+  memory.learn(text, reply.id);
 
   const response: NoaResponse = {
     user_prompt: userText,
