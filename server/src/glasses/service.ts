@@ -155,18 +155,14 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
 
+  // Begun now, so that memory's reads and the request's embedding overlap the topic check
+  // and the save below. The app's history: "forget that" refers to the exchange before.
+  const memory = deps.memory.turn({ db, userId, model, conversation: [...request.history, { role: "user", content: userText }] });
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved before anything else can fail.
   const chat = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
 
-  // The app's history and the request: "forget that" refers to the exchange before it.
-  const memory = deps.memory.turn({
-    db,
-    userId,
-    model,
-    conversation: [...(topicChanged ? [] : request.history), { role: "user", content: userText }],
-  });
   const remembered = await memory.recall();
 
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;

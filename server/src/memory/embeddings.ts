@@ -15,7 +15,7 @@ import { providerClient } from "../generation/index.ts";
 const REFUSED_FOR_MS = 60 * 60_000;
 const FAILED_FOR_MS = 60_000;
 /** An embeddings call on the answer's path waits this long at most; then full-text alone decides. */
-export const EMBEDDING_TIMEOUT_MS = 2000;
+export const EMBEDDING_TIMEOUT_MS = 1000;
 /** Texts per embeddings call. */
 export const EMBEDDING_BATCH = 64;
 

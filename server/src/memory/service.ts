@@ -182,10 +182,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     return items;
   }
 
-  async function nearest(userId: string, model: AiModel, text: string, state: UserState): Promise<FoundMemory[]> {
-    const [embedded, items] = await Promise.all([embedder.embed(model, [text]), vectorsOf(userId, state.version)]);
-    const query = embedded?.[0];
+  async function nearest(userId: string, state: UserState, queryVector: Promise<Float32Array | null>): Promise<FoundMemory[]> {
+    const query = await queryVector;
     if (!query) return [];
+    const items = await vectorsOf(userId, state.version);
     return items
       .map((item) => ({ item, score: cosine(query, item.vector) }))
       .filter(({ score }) => score >= MIN_COSINE)
@@ -246,15 +246,29 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     return [...scores.values()].sort((a, b) => b.score - a.score).map((entry) => entry.memory);
   }
 
-  async function relevant(userId: string, model: AiModel, text: string, state: UserState): Promise<FoundMemory[]> {
+  /** Whether the request's embedding is worth asking for: memory on, vectors to compare with, a provider that answers. */
+  function wantsVector(state: UserState, model: AiModel, text: string): boolean {
+    return state.enabled && state.embedded > 0 && text.trim() !== "" && embedder.usable(model);
+  }
+
+  /** `queryVector`: the request's embedding, asked for already (prepare), or null for full text alone. */
+  async function relevant(userId: string, model: AiModel, text: string, state: UserState, queryVector: Promise<Float32Array | null>) {
     if (state.count === 0 || text.trim() === "") return [];
-    const vectorsUsable = embedder.usable(model);
-    if (vectorsUsable && state.embedded < state.count) embedMissingLater(userId, model);
-    const [found, similar] = await Promise.all([
-      search(userId, text, CANDIDATES),
-      vectorsUsable && state.embedded > 0 ? nearest(userId, model, text, state) : Promise.resolve([]),
-    ]);
+    if (state.embedded < state.count && embedder.usable(model)) embedMissingLater(userId, model);
+    const [found, similar] = await Promise.all([search(userId, text, CANDIDATES), nearest(userId, state, queryVector)]);
     return fuse(found, similar);
+  }
+
+  /**
+   * What recall needs that can start before the caller is ready for it: the user's state
+   * and, when it will be used, the request's embedding (a provider round trip). Starting
+   * them when the turn begins lets them overlap the caller's own work (saving the message).
+   */
+  async function prepare(userId: string, model: AiModel, request: string, command: MemoryCommand | null) {
+    const state = await stateOf(userId);
+    const queryVector =
+      !command && wantsVector(state, model, request) ? embedder.embed(model, [request]).then((vectors) => vectors?.[0] ?? null) : Promise.resolve(null);
+    return { state, queryVector };
   }
 
   // --- Last used -----------------------------------------------------------------------
@@ -370,12 +384,17 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     return question?.id ?? null;
   }
 
-  async function learnFrom(input: MemoryTurnInput, exchange: { user: string; assistant: string }, sourceMessageId: string | null) {
+  /** `candidates`: the memories recall found relevant to the request, the closest there are to the exchange. */
+  async function learnFrom(
+    input: MemoryTurnInput,
+    exchange: { user: string; assistant: string },
+    candidates: FoundMemory[],
+    /** The user's message of the exchange; looked up only when a memory is added (most exchanges add none). */
+    sourceMessageId: () => Promise<string | null>,
+  ) {
     const { db, userId, model } = input;
-    const state = await stateOf(userId);
     // Turned off since the exchange: no extraction call.
-    if (!state.enabled) return;
-    const candidates = (await relevant(userId, model, `${exchange.user}\n${exchange.assistant}`, state)).slice(0, CANDIDATES);
+    if (!(await stateOf(userId)).enabled) return;
     const answer = await askModel(model, secrets, extractionMessages(candidates, exchange), {
       temperature: 0,
       maxTokens: EXTRACTION_MAX_TOKENS,
@@ -403,7 +422,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
         if (normalized(known.get(id) ?? "") === normalized(operation.text)) continue;
         await db.memory.updateMany({ where: { id }, data: { text: operation.text, embedding: null, embeddingModel: null } });
       } else {
-        id = (await db.memory.create({ data: { userId, text: operation.text, sourceMessageId } })).id;
+        id = (await db.memory.create({ data: { userId, text: operation.text, sourceMessageId: await sourceMessageId() } })).id;
       }
       known.set(id, operation.text);
       changed.push(id);
@@ -419,13 +438,16 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     turn(input: MemoryTurnInput): MemoryTurn {
       const { db, userId, model } = input;
       const { request, previous } = splitConversation(input.conversation);
+      const command = memoryCommandOf(request);
+      const prepared = prepare(userId, model, request, command);
+      // Awaited by recall(); a turn whose recall never runs must not leave a rejection unhandled.
+      prepared.catch(() => {});
       let enabled = false;
-      let command: MemoryCommand | null = null;
       let written: string[] = [];
+      let candidates: FoundMemory[] = [];
 
       async function recall(): Promise<string> {
-        command = memoryCommandOf(request);
-        const state = await stateOf(userId);
+        const { state, queryVector } = await prepared;
         enabled = state.enabled;
         if (!enabled) return command ? MEMORY_OFF_NOTE : "";
         let carried: Carried | null = null;
@@ -443,10 +465,9 @@ export function createMemoryService(deps: MemoryServiceDeps) {
           markUsed(userId, section.usedIds);
           return section.text;
         }
-        const named = new Set(carried?.named ?? []);
-        // After a command, what it changed is named in its note and the rest of the request is the command itself.
-        const memories = carried ? [] : (await relevant(userId, model, request, state)).filter((m) => !named.has(m.id));
-        const section = memorySection({ note: carried?.note, memories, budgetTokens });
+        // After a command, what it changed is named in its note, and the rest of the request is the command itself.
+        if (!carried) candidates = (await relevant(userId, model, request, state, queryVector)).slice(0, CANDIDATES);
+        const section = memorySection({ note: carried?.note, memories: candidates, budgetTokens });
         markUsed(userId, section.usedIds);
         return section.text;
       }
@@ -463,13 +484,15 @@ export function createMemoryService(deps: MemoryServiceDeps) {
         learn(answer, replyId) {
           if (!enabled || answer.trim() === "" || request.trim() === "") return;
           queue.push("learning from an exchange", async () => {
-            const sourceMessageId = await sourceOf(db, replyId);
-            if (written.length > 0 && sourceMessageId) {
-              await db.memory.updateMany({ where: { id: { in: written }, sourceMessageId: null }, data: { sourceMessageId } });
+            let source: Promise<string | null> | undefined;
+            const sourceMessageId = () => (source ??= sourceOf(db, replyId));
+            if (written.length > 0) {
+              const id = await sourceMessageId();
+              if (id) await db.memory.updateMany({ where: { id: { in: written }, sourceMessageId: null }, data: { sourceMessageId: id } });
             }
             // An explicit request was carried out already; learning from it could undo it ("forget that …" re-added).
             if (command) return;
-            await learnFrom(input, { user: request, assistant: answer }, sourceMessageId);
+            await learnFrom(input, { user: request, assistant: answer }, candidates, sourceMessageId);
           });
         },
       };
