@@ -246,29 +246,32 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     return [...scores.values()].sort((a, b) => b.score - a.score).map((entry) => entry.memory);
   }
 
-  /** Whether the request's embedding is worth asking for: memory on, vectors to compare with, a provider that answers. */
-  function wantsVector(state: UserState, model: AiModel, text: string): boolean {
-    return state.enabled && state.embedded > 0 && text.trim() !== "" && embedder.usable(model);
-  }
-
-  /** `queryVector`: the request's embedding, asked for already (prepare), or null for full text alone. */
-  async function relevant(userId: string, model: AiModel, text: string, state: UserState, queryVector: Promise<Float32Array | null>) {
+  /**
+   * The memories relevant to `text`: full-text search and, when the user has vectors from
+   * the configured embedding model and the provider answers, the nearest by cosine to the
+   * text's embedding (one provider round trip), fused by rank.
+   */
+  async function relevant(userId: string, model: AiModel, text: string, state: UserState): Promise<FoundMemory[]> {
     if (state.count === 0 || text.trim() === "") return [];
-    if (state.embedded < state.count && embedder.usable(model)) embedMissingLater(userId, model);
+    const vectors = embedder.usable(model);
+    if (vectors && state.embedded < state.count) embedMissingLater(userId, model);
+    const queryVector =
+      vectors && state.embedded > 0 ? embedder.embed(model, [text]).then((embedded) => embedded?.[0] ?? null) : Promise.resolve(null);
     const [found, similar] = await Promise.all([search(userId, text, CANDIDATES), nearest(userId, state, queryVector)]);
     return fuse(found, similar);
   }
 
   /**
-   * What recall needs that can start before the caller is ready for it: the user's state
-   * and, when it will be used, the request's embedding (a provider round trip). Starting
-   * them when the turn begins lets them overlap the caller's own work (saving the message).
+   * What recall reads, begun as soon as the turn is: the user's state, then (memory on, no
+   * explicit request) the relevant memories. Only reads, so it may overlap the caller's own
+   * work (on the glasses, saving the user's words), the provider round trip above all.
    */
   async function prepare(userId: string, model: AiModel, request: string, command: MemoryCommand | null) {
     const state = await stateOf(userId);
-    const queryVector =
-      !command && wantsVector(state, model, request) ? embedder.embed(model, [request]).then((vectors) => vectors?.[0] ?? null) : Promise.resolve(null);
-    return { state, queryVector };
+    const memories = state.enabled && !command ? relevant(userId, model, request, state) : Promise.resolve([]);
+    // Awaited by recall(); a turn whose recall never runs must not leave a rejection unhandled.
+    memories.catch(() => {});
+    return { state, memories };
   }
 
   // --- Last used -----------------------------------------------------------------------
@@ -447,7 +450,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       let candidates: FoundMemory[] = [];
 
       async function recall(): Promise<string> {
-        const { state, queryVector } = await prepared;
+        const { state, memories } = await prepared;
         enabled = state.enabled;
         if (!enabled) return command ? MEMORY_OFF_NOTE : "";
         let carried: Carried | null = null;
@@ -466,7 +469,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
           return section.text;
         }
         // After a command, what it changed is named in its note, and the rest of the request is the command itself.
-        if (!carried) candidates = (await relevant(userId, model, request, state, queryVector)).slice(0, CANDIDATES);
+        if (!carried) candidates = (await memories).slice(0, CANDIDATES);
         const section = memorySection({ note: carried?.note, memories: candidates, budgetTokens });
         markUsed(userId, section.usedIds);
         return section.text;
