@@ -192,6 +192,10 @@ describe("across glasses and web", () => {
     expect(used!.lastUsedAt).not.toBeNull();
     // Being used is not a change of the text.
     expect(new Date(used!.updatedAt).getTime()).toBe(monday8am.getTime());
+
+    // Deleting the chat it was learned in keeps the memory, without its source.
+    await ada.client.data(`mutation($id: ID!) { deleteChat(id: $id) }`, { id: monday.debug.chat_id });
+    expect(await memoriesOf(ada)).toMatchObject([{ text: "The user's daughter is called Ada.", sourceChatId: null }]);
   });
 
   test("nothing relevant, nothing added: an unrelated request's prompt has no memory section", async () => {
