@@ -160,6 +160,19 @@ for (let done = 0; done < REQUESTS; done += BLOCK) {
   await block(memoryOn, on, overheadOn, count);
 }
 const during = provider.requests.slice(requestsBefore);
+
+// Memory's own share of a request, apart from the route: recall for the memory-on user as
+// the route runs it (state read, full-text search, the request's embedding, cosine).
+const onUser = await database.db.user.findUniqueOrThrow({ where: { email: "on@example.com" }, include: { models: true } });
+const recallMs: number[] = [];
+for (let i = 0; i < REQUESTS; i++) {
+  const started = performance.now();
+  const turn = services.memory.turn({ db: database.db, userId: onUser.id, model: onUser.models[0]!, conversation: [{ role: "user", content: TRANSCRIPT }] });
+  const section = await turn.recall();
+  recallMs.push(performance.now() - started);
+  if (!section.includes("France")) throw new Error(`recall found nothing: ${JSON.stringify(section)}`);
+}
+await services.memory.idle();
 const isExtraction = (r: (typeof during)[number]) => (r.body as ChatRequest | undefined)?.messages?.[0]?.content === EXTRACTION_INSTRUCTION;
 
 const result = {
@@ -171,6 +184,7 @@ const result = {
   providerBaselineMs: summary(baseline),
   overheadMemoryOffMs: summary(overheadOff),
   overheadMemoryOnMs: summary(overheadOn),
+  recallAloneMs: summary(recallMs),
   memory: {
     memories: 50,
     embedded,
@@ -191,6 +205,7 @@ console.table({
   "provider (baseline)": result.providerBaselineMs,
   "overhead, memory off": result.overheadMemoryOffMs,
   "overhead, memory on": result.overheadMemoryOnMs,
+  "recall alone (memory on)": result.recallAloneMs,
 });
 console.log(
   `memory on: ${result.memory.memories} memories (${embedded} embedded); during the run ${result.memory.embeddingCalls} embeddings calls, ` +
