@@ -12,9 +12,10 @@
  *
  * Relevance: the database's full-text index (search.ts), plus cosine over stored
  * embeddings when the model's provider answers /v1/embeddings (embeddings.ts), fused by
- * rank. The unfenced client is used for raw SQL only (search, the per-user state query,
- * last-used times), each statement naming the user; rows are written through the
- * caller's fenced client.
+ * rank. Memories are created, changed and deleted through the caller's fenced client.
+ * The unfenced client serves what the fence cannot or need not see per request, each
+ * statement naming the user: raw SQL (search, the per-user state query, last-used times)
+ * and the background work on vectors (reading them, storing new ones).
  */
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
