@@ -13,6 +13,7 @@ import { createReplyService } from "./generation/index.ts";
 import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
+import { createMemoryService } from "./memory/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
 import { webRoutes } from "./web/index.ts";
 
@@ -26,16 +27,19 @@ export interface AppDependencies {
 
 /**
  * The services every route shares, built once. The unfenced client (`db`) goes to the
- * accounts (who is asking, sign-up/in/out) and the reply service (checkpoints, sweeps)
- * and nowhere else: routes and resolvers get a fenced client per request.
+ * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps) and
+ * memory (full-text search and its other plain SQL, each naming the user) and nowhere
+ * else: routes and resolvers get a fenced client per request.
  */
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
+  const memory = createMemoryService({ rootDb: db, secrets, config });
   return {
     config,
     accounts: createAccounts(db, config),
     secrets,
-    replies: createReplyService({ rootDb: db, secrets, config }),
+    memory,
+    replies: createReplyService({ rootDb: db, secrets, config, memory }),
   };
 }
 
@@ -65,7 +69,9 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     )
     .use(healthRoutes(deps.db))
     .use(attachmentRoutes(services.accounts.identity))
-    .use(glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config, replies: services.replies }))
+    .use(
+      glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory }),
+    )
     .use(
       graphqlWebSocket(yoga, {
         publicUrl: config.publicUrl,

@@ -125,6 +125,19 @@ function speechConfig(vars: Vars, dataDir: string) {
   };
 }
 
+function memoryConfig(vars: Vars) {
+  const embeddingModel = read(vars, "MEMORY_EMBEDDING_MODEL") ?? "text-embedding-3-small";
+  return {
+    /**
+     * Asked of the provider of the model in use (its /v1/embeddings) to rank memories by
+     * meaning as well as by words; null ("none"): full-text search alone.
+     */
+    embeddingModel: embeddingModel.toLowerCase() === "none" ? null : embeddingModel,
+    /** The most a system prompt grows by memories (estimated tokens, as in context trimming). */
+    promptTokens: integer(vars, "MEMORY_PROMPT_TOKENS", 300, 50, 8000),
+  };
+}
+
 export function parseConfig(vars: Vars) {
   const mode = oneOf(vars, "NODE_ENV", ["development", "production", "test"] as const, "development");
   const dataDir = resolve(read(vars, "DATA_DIR") ?? "data");
@@ -169,6 +182,7 @@ export function parseConfig(vars: Vars) {
       leaseMs: integer(vars, "REPLY_LEASE_MS", 30_000, 300, 3_600_000),
     },
     speech: speechConfig(vars, dataDir),
+    memory: memoryConfig(vars),
     glasses: {
       /** Besides Authorization, the header the Noa app may carry the token in. */
       tokenHeader: (read(vars, "GLASSES_TOKEN_HEADER") ?? "x-api-key").toLowerCase(),

@@ -41,6 +41,8 @@ let app: ReturnType<typeof createApp> | null = null;
 const shutdown = async () => {
   // Replies in progress end FAILED (the server stopped) with their text written, and their followers are told.
   await services.replies.close();
+  // Learning from the last exchanges finishes (briefly), and last-used times are written.
+  await services.memory.close();
   await app?.stop();
   await speech.close();
   await database.close();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
-import { createModel, send, settled } from "../support/replies.ts";
+import { createModel, send, settled, textReached } from "../support/replies.ts";
 
 let app: TestApp;
 let fake: FakeProvider;
@@ -46,6 +46,8 @@ test("a glasses exchange whose current chat is busy gets a chat of its own, and 
   // The same chat, continued from the web, with a reply that takes its time.
   fake.scriptNext({ text: "a slow web answer", delayMsPerToken: 100 });
   const fromWeb = await send(ada, glassesChat, "a question from the web");
+  // The provider has taken the scripted (slow) behaviour for the web reply, not for the glasses.
+  await textReached(app, fromWeb.reply.id, 1);
 
   const second = await ask("second question", [
     { role: "user", content: "first question" },

@@ -15,6 +15,8 @@ let modelId: string;
 let chatId: string;
 let tokenId: string;
 let messageId: string;
+let memoryId: string;
+let ownerId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
@@ -35,6 +37,7 @@ beforeAll(async () => {
   app = await startTestApp();
   owner = await app.signedUp("owner@example.com");
   other = await app.signedUp("other@example.com");
+  ownerId = (await owner.data(`{ viewer { id } }`)).viewer.id;
 });
 afterAll(() => app.close());
 
@@ -49,6 +52,8 @@ async function ownerFixtures() {
   messageId = (await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } })).id;
   tokenId = (await owner.data(`mutation { createGlassesToken(name: "Frame") { token { id } } }`)).createGlassesToken.token.id;
   await owner.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, persona: "Owner persona" }) { persona } }`, { m: modelId });
+  memoryId = (await owner.data(`mutation { createMemory(text: "The owner's secret plan.") { id } }`)).createMemory.id;
+  await owner.data(`mutation { updateMemorySettings(input: { enabled: true }) { enabled } }`);
 }
 
 const rows: Row[] = [
@@ -174,6 +179,52 @@ const rows: Row[] = [
     check: (d) => expect(d.updateGlassesSettings.imageModel.id).toBe(modelId),
   },
   {
+    field: "memories",
+    // Through the full-text search too: it runs raw SQL outside the fence, naming the viewer.
+    operation: () => ({ query: `{ memories(first: 50, search: "secret plan") { totalCount edges { node { id text } } } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.memories.edges.map((e: any) => e.node.id)).toContain(memoryId),
+    empty: (d) => d.memories.edges,
+  },
+  {
+    field: "memorySettings",
+    operation: () => ({ query: `{ memorySettings { enabled } }` }),
+    // Everyone has a setting of their own; the owner turned theirs on, nobody else's is.
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.memorySettings.enabled).toBe(true),
+    empty: (d) => (d.memorySettings.enabled ? [d.memorySettings] : []),
+  },
+  {
+    field: "updateMemorySettings",
+    operation: () => ({ query: `mutation { updateMemorySettings(input: { enabled: false }) { enabled } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateMemorySettings.enabled).toBe(false),
+  },
+  {
+    field: "createMemory",
+    operation: () => ({ query: `mutation { createMemory(text: "Another plan.") { text } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.createMemory.text).toBe("Another plan."),
+  },
+  {
+    field: "updateMemory",
+    operation: () => ({ query: `mutation($id: ID!) { updateMemory(id: $id, text: "Hijacked") { text } }`, variables: { id: memoryId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateMemory.text).toBe("Hijacked"),
+  },
+  {
+    field: "deleteMemory",
+    operation: () => ({ query: `mutation($id: ID!) { deleteMemory(id: $id) }`, variables: { id: memoryId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "forgetAllMemories",
+    operation: () => ({ query: `mutation { forgetAllMemories }` }),
+    // Another user forgets only their own: the owner's stay (checked after every row).
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.forgetAllMemories).toBeGreaterThanOrEqual(1),
+  },
+  {
     field: "sendMessage",
     // The reply fails in the background (nothing listens on the model's port); the send itself is fine.
     operation: () => ({
@@ -239,6 +290,8 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(chat?.messages.map((m) => m.content)).toEqual(["my secret question"]);
         expect((await app.db.aiModel.findUnique({ where: { id: modelId } }))?.name).toBe("Mine");
         expect(await app.db.glassesToken.count({ where: { id: tokenId } })).toBe(1);
+        expect((await app.db.memory.findUnique({ where: { id: memoryId } }))?.text).toBe("The owner's secret plan.");
+        expect((await app.db.user.findUniqueOrThrow({ where: { id: ownerId } })).memoryEnabled).toBe(true);
       }
     });
   }

@@ -155,6 +155,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     async close() {
       // Replies in progress write their final state while the database is still there.
       await services.replies.close();
+      await services.memory.close();
       if (baseUrl) await app.stop(true);
       await speech.close();
       await database.drop();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import { DEFAULT_TRANSCRIPT, type FakeProvider, type RecordedRequest, startFakeProvider } from "./fake-provider.ts";
+import { bagOfWordsVector, DEFAULT_TRANSCRIPT, EMBEDDING_DIMENSIONS, type FakeProvider, type RecordedRequest, startFakeProvider } from "./fake-provider.ts";
 
 const API_KEY = "sk-test-key";
 
@@ -389,4 +389,57 @@ describe("audio", () => {
     expect(new TextDecoder().decode(bytes.slice(0, 3))).toBe("ID3");
     expect(lastRequest().body).toMatchObject({ model: "tts-1", input: "Hello", voice: "alloy" });
   });
+});
+
+describe("embeddings", () => {
+  const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+  test("one deterministic, normalised vector per input, in order; texts sharing words are close, others apart", async () => {
+    const response = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: ["My daughter is called Ada", "Ada is my daughter", "The car is parked on level 3"],
+      encoding_format: "float",
+    });
+    const [a, b, c] = response.data.map((d) => d.embedding);
+    expect(response.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    expect(a).toHaveLength(EMBEDDING_DIMENSIONS);
+    expect(a).toEqual(bagOfWordsVector("My daughter is called Ada"));
+    expect(dot(a!, a!)).toBeCloseTo(1, 6);
+    expect(dot(a!, b!)).toBeGreaterThan(0.5);
+    expect(dot(a!, c!)).toBeLessThan(0.2);
+    expect(response.usage.prompt_tokens).toBe(5 + 4 + 7);
+  });
+
+  test("the SDK's default base64 encoding decodes to the same vector", async () => {
+    const response = await client.embeddings.create({ model: "text-embedding-3-small", input: "level 3" });
+    const expected = bagOfWordsVector("level 3");
+    for (const [i, x] of Array.from(response.data[0]!.embedding).entries()) expect(x).toBeCloseTo(expected[i]!, 6);
+  });
+
+  test("a scripted vector; unknown models and chat-only providers answer 404; queued chat behaviours are not consumed", async () => {
+    provider.script("custom-embed", { embed: (text) => [text.length, 0] });
+    provider.scriptNext({ text: "queued for chat" });
+    const custom = await client.embeddings.create({ model: "custom-embed", input: "four", encoding_format: "float" });
+    expect(custom.data[0]!.embedding).toEqual([4, 0]);
+    const unknown = await rejectionOf(client.embeddings.create({ model: "echo", input: "x", encoding_format: "float" }));
+    expect((unknown as APIError).status).toBe(404);
+    const chat = await client.chat.completions.create({ model: "echo", messages: hello });
+    expect(chat.choices[0]!.message.content).toBe("queued for chat");
+
+    const chatOnly = await startFakeProvider({ embeddings: false });
+    try {
+      const sdk = new OpenAI({ baseURL: chatOnly.url, apiKey: "unused", maxRetries: 0 });
+      const refused = await rejectionOf(sdk.embeddings.create({ model: "text-embedding-3-small", input: "x", encoding_format: "float" }));
+      expect((refused as APIError).status).toBe(404);
+    } finally {
+      await chatOnly.stop();
+    }
+  });
+});
+
+test("textFor picks the chat reply from the request", async () => {
+  provider.script("picky", { textFor: (request) => (request.messages?.[0]?.role === "system" ? "told so" : undefined), text: "plain" });
+  const told = await client.chat.completions.create({ model: "picky", messages: [{ role: "system", content: "x" }, ...hello] });
+  const plain = await client.chat.completions.create({ model: "picky", messages: hello });
+  expect([told.choices[0]!.message.content, plain.choices[0]!.message.content]).toEqual(["told so", "plain"]);
 });

@@ -9,6 +9,8 @@
  *   GET  /v1/models               the known model ids (DEFAULT_MODELS + scripted ids)
  *   POST /v1/audio/transcriptions multipart `file` + `model` -> `{ "text": ... }`
  *   POST /v1/audio/speech         JSON `{ model, input, voice }` -> a tiny MP3 (`audio/mpeg`)
+ *   POST /v1/embeddings           JSON `{ model, input, encoding_format }` -> one vector per input
+ *                                 (`startFakeProvider({ embeddings: false })`: 404, like providers without it)
  *
  * How a request's behaviour is chosen, first match wins:
  *   1. `scriptNext(behaviour)` queues a behaviour for the next model request (chat, transcription
@@ -18,7 +20,14 @@
  *   3. A model in DEFAULT_MODELS gets the default behaviour `{}`.
  *   4. Anything else answers 404 `model_not_found`.
  * A behaviour without `text`/`tokens` echoes: chat replies "You said: <last user message text>",
- * transcription replies DEFAULT_TRANSCRIPT.
+ * transcription replies DEFAULT_TRANSCRIPT. `textFor` picks the chat reply from the request.
+ *
+ * Embeddings never take queued behaviours (so a test's queue of chat answers is not
+ * consumed by them): a model in DEFAULT_EMBEDDING_MODELS, or one scripted with `embed` or
+ * `error`, answers; anything else is 404 `model_not_found`. The default vector is
+ * deterministic, a hashed bag of words (EMBEDDING_DIMENSIONS buckets, common function
+ * words left out, L2-normalised): texts sharing words are close, others are orthogonal
+ * but for hash collisions.
  *
  * Token-count rule (deterministic, not a real tokenizer):
  *   - a reply `text` is split into tokens at word starts: each token is one word with the
@@ -38,6 +47,9 @@
 
 /** Models that exist without being scripted. */
 export const DEFAULT_MODELS: readonly string[] = ["echo", "whisper-1", "tts-1"];
+/** Embedding models that exist without being scripted. */
+export const DEFAULT_EMBEDDING_MODELS: readonly string[] = ["text-embedding-3-small"];
+export const EMBEDDING_DIMENSIONS = 256;
 
 export const DEFAULT_TRANSCRIPT = "This is a fake transcription.";
 
@@ -67,6 +79,10 @@ export interface Behaviour {
   text?: string;
   /** Explicit chat content chunks, sent verbatim; wins over `text`. */
   tokens?: string[];
+  /** Chat: the reply for this request (its parsed body); undefined falls back to `text` or the echo. */
+  textFor?: (request: ChatRequest) => string | undefined;
+  /** Embeddings: the vector for one input text (instead of the hashed bag of words). */
+  embed?: (text: string) => number[];
   /** Delay before each content token after the first. */
   delayMsPerToken?: number;
   /** Delay before the first content token. */
@@ -124,6 +140,8 @@ export interface FakeProvider {
 export interface FakeProviderOptions {
   /** When set, requests without `Authorization: Bearer <apiKey>` get 401. */
   apiKey?: string;
+  /** false: no /v1/embeddings endpoint (404), like many chat-only providers. Default true. */
+  embeddings?: boolean;
 }
 
 type Fault = { kind: "cut" | "malformed" | "stall"; afterTokens: number };
@@ -164,6 +182,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
     const route = `${req.method} ${record.path}`;
     if (route === "GET /v1/models") return json(listModels(scripts), requestId);
+    if (route === "POST /v1/embeddings" && options.embeddings !== false) return embeddings(record, scripts.get(record.model ?? ""), requestId);
     if (!MODEL_ROUTES.has(route)) {
       return errorResponse({ status: 404, message: `Invalid URL (${route})`, code: null }, requestId);
     }
@@ -263,7 +282,7 @@ function listModels(scripts: Map<string, Behaviour>) {
 // ---------------------------------------------------------------------------------------------
 // Chat completions
 
-interface ChatRequest {
+export interface ChatRequest {
   model: string;
   messages?: { role?: string; content?: unknown }[];
   stream?: boolean;
@@ -278,7 +297,8 @@ function complete(exchange: Exchange, behaviour: Behaviour, requestId: string): 
     return errorResponse({ status: 400, message: "Missing required parameter: 'messages'." }, requestId);
   }
 
-  const allTokens = behaviour.tokens ?? splitTokens(behaviour.text ?? `You said: ${lastUserText(request.messages)}`);
+  const allTokens =
+    behaviour.tokens ?? splitTokens(behaviour.textFor?.(request) ?? behaviour.text ?? `You said: ${lastUserText(request.messages)}`);
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   const tokens = maxTokens === undefined ? allTokens : allTokens.slice(0, maxTokens);
   const promptTokens = request.messages.reduce((sum, message) => sum + countWords(messageText(message.content)), 0);
@@ -497,6 +517,47 @@ function speak(record: RecordedRequest, requestId: string): Response {
     return errorResponse({ status: 400, message: "Missing required parameter: 'input'." }, requestId);
   }
   return new Response(FAKE_MP3, { headers: { "content-type": "audio/mpeg", "x-request-id": requestId } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings
+
+const EMBEDDING_STOP_WORDS = new Set("a an the and or of to in on at is am are was were be i me my you your it this that what do does".split(" "));
+
+/** The default vector: words (lower case, letters and digits) hashed (FNV-1a) into buckets, L2-normalised. */
+export function bagOfWordsVector(text: string): number[] {
+  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    if (EMBEDDING_STOP_WORDS.has(word)) continue;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    vector[hash % EMBEDDING_DIMENSIONS]! += 1;
+  }
+  const norm = Math.hypot(...vector);
+  return norm === 0 ? vector : vector.map((x) => x / norm);
+}
+
+function embeddings(record: RecordedRequest, scripted: Behaviour | undefined, requestId: string): Response {
+  const body = (record.body ?? {}) as { model?: unknown; input?: unknown; encoding_format?: unknown };
+  if (scripted?.error) return errorResponse(scripted.error, requestId);
+  if (typeof body.model !== "string" || !(scripted?.embed || DEFAULT_EMBEDDING_MODELS.includes(body.model))) {
+    return errorResponse(
+      { status: 404, message: `The model \`${String(body.model ?? "")}\` does not exist or you do not have access to it.`, code: "model_not_found" },
+      requestId,
+    );
+  }
+  const inputs = typeof body.input === "string" ? [body.input] : body.input;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === "string")) {
+    return errorResponse({ status: 400, message: "'input' must be a string or a non-empty array of strings." }, requestId);
+  }
+  const vectorOf = scripted?.embed ?? bagOfWordsVector;
+  const data = (inputs as string[]).map((text, index) => {
+    const vector = vectorOf(text);
+    const embedding = body.encoding_format === "base64" ? Buffer.from(Float32Array.from(vector).buffer).toString("base64") : vector;
+    return { object: "embedding", index, embedding };
+  });
+  const tokens = (inputs as string[]).reduce((sum, text) => sum + countWords(text), 0);
+  return json({ object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, requestId);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   Chat: owned({ modelId: modelRef("model") }),
   GlassesToken: owned(),
   GlassesSettings: owned({ modelId: modelRef("model"), imageModelId: modelRef("imageModel"), currentChatId: chatRef("currentChat") }),
+  // What the assistant remembers about the user; its source message must be the user's own too.
+  Memory: owned({ sourceMessageId: { model: "message", relation: "sourceMessage", label: "Message" } }),
   Message: { kind: "through", where: (userId) => ({ chat: { userId } }), references: { chatId: chatRef("chat") } },
   Attachment: {
     kind: "through",

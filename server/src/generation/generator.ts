@@ -33,6 +33,8 @@ export interface GenerationJob {
   startedAt: number;
   /** The chat before the reply, oldest first, when the caller has read it already. */
   history?: HistoryMessage[];
+  /** What long-term memory adds to the system prompt (service.ts ReplyMemory); never throws. */
+  recall?: () => Promise<string>;
 }
 
 export interface GeneratorDeps {
@@ -149,8 +151,9 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
 
   try {
     const history = job.history ?? (await readHistory(db, job.chatId, messageId));
+    const memories = (await job.recall?.()) ?? "";
     const conversation = buildConversation({
-      systemPrompt: model.systemPrompt,
+      systemPrompt: [model.systemPrompt, memories].filter((part) => part.trim() !== "").join("\n\n"),
       history,
       contextWindow: model.contextWindow ?? settings.defaultContextWindow,
       maxTokens: model.maxTokens,

@@ -55,6 +55,8 @@ export interface ReplyServiceDeps {
   config: Pick<Config, "replies" | "redisUrl" | "database">;
   /** Defaults to Redis when config.redisUrl is set, else in process. */
   bus?: ReplyBus;
+  /** Long-term memory (app.ts plugs in memory/); none: replies neither recall nor learn. */
+  memory?: ReplyMemory;
   log?: (line: string) => void;
 }
 
@@ -85,6 +87,19 @@ export async function recoverInterruptedReplies(db: Db, options: { staleBefore?:
 }
 
 export type ReplyService = ReturnType<typeof createReplyService>;
+
+/**
+ * What a reply needs of long-term memory: text for its system prompt before the model is
+ * asked, and the complete reply afterwards to learn from. Declared here, and met by
+ * memory/'s service, so that generation does not depend on memory (memory asks models
+ * through generation).
+ */
+export interface ReplyMemory {
+  turn(input: { db: Db; userId: string; model: AiModel; conversation: { role: string; content: string }[] }): {
+    recall(): Promise<string>;
+    learn(answer: string, replyId: string): void;
+  };
+}
 
 export function createReplyService(deps: ReplyServiceDeps) {
   const { rootDb, secrets, config } = deps;
@@ -145,16 +160,22 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
-  function start(db: Db, reply: Message, model: AiModel, chatId: string, history: HistoryMessage[]): void {
+  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[]): void {
     const live = hub.begin(reply.id);
-    const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
+    const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history });
+    const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()) };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved }).catch((error) => {
-      console.error(`Reply ${reply.id} crashed:`, error);
-      unwrittenEnds.set(reply.id, INTERRUPTED);
-      live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
-    });
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved }).then(
+      (end) => {
+        if (end.status === "COMPLETE") memory?.learn(live.text, reply.id);
+      },
+      (error) => {
+        console.error(`Reply ${reply.id} crashed:`, error);
+        unwrittenEnds.set(reply.id, INTERRUPTED);
+        live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
+      },
+    );
   }
 
   /** The chat with its current model, in one read (the send path is the time to first token). */
@@ -256,7 +277,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         }
         return { history, message, reply, updated };
       });
-      start(db, reply, model, chat.id, [...history, message]);
+      start(db, reply, model, chat, [...history, message]);
       return { chat: updated, message, reply };
     },
 
@@ -275,7 +296,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         const reply = await claimingReply(tx, chat.id, new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)));
         return { history, reply };
       });
-      start(db, reply, model, chat.id, history);
+      start(db, reply, model, chat, history);
       return reply;
     },
 

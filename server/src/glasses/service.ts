@@ -17,6 +17,7 @@ import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
+import type { MemoryService, MemoryTurn } from "../memory/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
@@ -31,6 +32,8 @@ export interface GlassesDependencies {
   config: Config;
   /** Holds the lease of the pending reply and writes its end (generation's reply service). */
   replies: Pick<ReplyService, "hold" | "finishHeld">;
+  /** Long-term memory: recalled into the persona, learned from after the answer is saved. */
+  memory: MemoryService;
 }
 
 /** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
@@ -181,13 +184,16 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
 
+  // Begun now, so that memory's reads and the request's embedding overlap the topic check
+  // and the save below. The app's history: "forget that" refers to the exchange before.
+  const memory = deps.memory.turn({ db, userId, model, conversation: [...request.history, { role: "user", content: userText }] });
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved, with a pending reply, before anything else can fail.
   const { chat, replyId } = await saveExchange(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
   const release = deps.replies.hold(replyId);
   try {
-    return await answerSaved(deps, { request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms });
+    return await answerSaved(deps, { request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms, memory });
   } catch (error) {
     // The reply must not stay pending: a provider failure says why, anything else says something broke.
     const reason = error instanceof GlassesHttpError ? error.detail : ANSWER_BROKE;
@@ -209,12 +215,15 @@ interface SavedExchange {
   replyId: string;
   started: number;
   sttMs: number;
+  memory: MemoryTurn;
 }
 
 /** Asks the model for the exchange whose question and pending reply are saved, and finishes the reply. */
 async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): Promise<NoaResponse> {
-  const { request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs } = exchange;
+  const { request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs, memory } = exchange;
   const timings = (llmMs: number) => ({ stt_ms: sttMs, llm_ms: llmMs, total_ms: Math.round(performance.now() - started) });
+
+  const remembered = await memory.recall();
 
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;
   const imageNote =
@@ -232,7 +241,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
   // The app's history, trimmed oldest-first to the model's window by the same rule as web
   // chats (docs/decisions/0003-context-trimming.md); after a topic change it belongs to the old chat.
   const conversation = buildConversation({
-    systemPrompt: `${persona} ${contextLines(request)}${imageNote}`.trim(),
+    systemPrompt: [`${persona} ${contextLines(request)}${imageNote}`.trim(), remembered].filter(Boolean).join("\n\n"),
     history: [...(topicChanged ? [] : request.history), { role: "user" as const, content: userText }].map((m) => ({
       role: m.role === "assistant" ? "ASSISTANT" : "USER",
       content: m.content,
@@ -270,6 +279,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
     cost: costOf(model, answer.promptTokens, answer.completionTokens),
     latencyMs: answer.ms,
   });
+  if (text === whole) memory.learn(text, replyId);
 
   const response: NoaResponse = {
     user_prompt: userText,

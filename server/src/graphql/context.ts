@@ -5,6 +5,7 @@ import type { User } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { unauthenticated } from "../errors.ts";
 import type { ReplyService } from "../generation/index.ts";
+import type { MemoryService } from "../memory/index.ts";
 
 /**
  * What the server hands to every GraphQL operation; built once at start. No database
@@ -17,6 +18,8 @@ export interface AppServices {
   secrets: SecretBox;
   /** Sending messages and streaming replies (generation/service.ts). */
   replies: ReplyService;
+  /** Long-term memory: recall and learning for replies and the glasses, search for the Memory page. */
+  memory: MemoryService;
 }
 
 export interface GraphQLContext {
