@@ -9,6 +9,7 @@ import { attachmentRoutes } from "./attachments/index.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
+import { AppError, httpStatusOf } from "./errors.ts";
 import { createReplyService } from "./generation/index.ts";
 import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
@@ -55,6 +56,21 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
   const yoga = createGraphQLServer(services);
   const { config } = deps;
   return new Elysia()
+    // REST routes that let an error through: our coded errors become their status and a
+    // sentence (UNAVAILABLE: 503); anything else a plain 500, logged once, no internals.
+    .onError({ as: "global" }, ({ error, code, set }) => {
+      if (error instanceof AppError) {
+        set.status = httpStatusOf[error.code];
+        return { detail: error.message };
+      }
+      // A route that chose its status before throwing (the WebSocket upgrade's 403) keeps it.
+      const chosen = typeof set.status === "number" && set.status >= 400 && set.status < 500;
+      if ((code === "UNKNOWN" || code === "INTERNAL_SERVER_ERROR") && !chosen) {
+        console.error(`[aiui] unexpected error: ${(error as Error)?.message?.split("\n")[0]}`);
+        set.status = 500;
+        return { detail: "Something went wrong on the server. Try again; if it keeps happening, tell the administrator." };
+      }
+    })
     .use(
       openapi({
         path: "/openapi",

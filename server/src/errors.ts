@@ -9,7 +9,9 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "BAD_USER_INPUT"
   | "RATE_LIMITED"
-  | "CONFLICT";
+  | "CONFLICT"
+  /** The database does not answer (down, too slow, full, read-only): nothing the user did wrong. */
+  | "UNAVAILABLE";
 
 export class AppError extends Error {
   constructor(
@@ -19,6 +21,17 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = "AppError";
+  }
+}
+
+/** What users are told while the database does not answer; the cause goes to the log only. */
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is not answering; try again in a moment.";
+
+/** The database could not serve a request. `reason` is for the log (one line), never for the client. */
+export class DatabaseUnavailable extends AppError {
+  constructor(readonly reason: string) {
+    super("UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
+    this.name = "DatabaseUnavailable";
   }
 }
 
@@ -33,4 +46,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   RATE_LIMITED: 429,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
 };

@@ -13,6 +13,7 @@ import { type Config, parseConfig } from "../../server/src/env.ts";
 import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
 import { speechFromConfig } from "../../server/src/speech/from-config.ts";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
+import { openDatabase } from "../../server/src/db/client.ts";
 import { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
@@ -106,6 +107,13 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Speech-to-text for the glasses route; default: the configured backend (never loaded unless used). */
   speech?: SpeechToText;
+  /**
+   * The app reaches its (fresh, migrated) database at this other address instead, e.g. through
+   * a TCP proxy that a test pauses; opened with the app's DATABASE_TIMEOUT_MS.
+   */
+  databaseUrl?: (url: string) => string;
+  /** Where the app's database layer logs "database unavailable" lines. */
+  databaseLog?: (line: string) => void;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -114,14 +122,20 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const config = parseConfig({
     NODE_ENV: "test",
     DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     TRUST_PROXY: "true",
+    // The fake provider listens on loopback, which the provider URL policy refuses by
+    // default; tests of that policy start their app with this set to false.
+    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
     ...env,
   });
+  const appDatabase = options.databaseUrl
+    ? await openDatabase(config.database.url, config.database.provider, { timeoutMs: config.database.timeoutMs, log: options.databaseLog })
+    : database;
   const encryptionKey = randomBytes(32);
   const speech = options.speech ?? speechFromConfig(config.speech, () => {});
-  const services = createServices({ config, db: database.db, encryptionKey });
-  const app = createApp({ config, db: database.db, encryptionKey, speech }, services);
+  const services = createServices({ config, db: appDatabase.db, encryptionKey });
+  const app = createApp({ config, db: appDatabase.db, encryptionKey, speech }, services);
   let baseUrl: string | null = null;
   const testApp: TestApp = {
     config,
@@ -150,6 +164,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       await services.replies.close();
       if (baseUrl) await app.stop(true);
       await speech.close();
+      if (appDatabase !== database) await appDatabase.close().catch(() => {});
       await database.drop();
     },
   };
