@@ -306,6 +306,33 @@ describe.if(provider === "sqlite")("SQLite: a read-only file, a file that cannot
     }
   }, 30_000);
 
+  test("a file another process keeps locked: a write waits the busy timeout, then answers UNAVAILABLE (not INTERNAL)", async () => {
+    const app = await startTestApp({ DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }, { databaseUrl: (url) => url });
+    const ada = await app.signedUp("ada@example.com");
+    // A transaction of a statement first, so the app's client is on a connection libsql opened itself.
+    expect((await ada.request(`mutation { createChat(input: { title: "Before" }) { id } }`)).errors).toBeUndefined();
+    const { default: Database } = await import("libsql");
+    const other = new Database(new URL(app.database.url.replace(/^file:/, "file://")).pathname);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const { result, lines } = await consoleLinesDuring(async () => {
+        const started = performance.now();
+        const write = await ada.request(`mutation { createChat(input: { title: "Locked out" }) { id } }`);
+        return { write, ms: performance.now() - started };
+      });
+      expect(result.write.errors?.[0]?.extensions?.code).toBe("UNAVAILABLE");
+      // It waited for the lock (the busy timeout), and not past the database timeout.
+      expect(result.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.9);
+      expect(result.ms).toBeLessThan(ANSWERED_WITHIN_MS);
+      expect(lines).toEqual(["[aiui] database unavailable: database is locked (SQLITE_BUSY) (Chat.create)"]);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect((await ada.request(`mutation { createChat(input: { title: "After" }) { id } }`)).errors).toBeUndefined();
+    await app.close();
+  }, 30_000);
+
   test("a file that cannot be opened: every request answers UNAVAILABLE in time, one log line each", async () => {
     const config = parseConfig({ NODE_ENV: "test", DATABASE_URL: "file:/nonexistent-aiui-dir/aiui.db" });
     const database = await openDatabase(config.database.url, "sqlite", { timeoutMs: TIMEOUT_MS });

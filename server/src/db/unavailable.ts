@@ -17,7 +17,7 @@ export class DatabaseTimeout extends Error {
 /** PostgreSQL SQLSTATEs (and classes) that mean the server cannot serve us now. */
 const POSTGRES_STATES: Record<string, string> = {
   "57014": "statement timeout",
-  "57P01": "server shutting down",
+  "57P01": "the server ended the session (shutdown or pg_terminate_backend)",
   "57P02": "server crashed",
   "57P03": "server not accepting connections yet",
   "55P03": "lock wait timeout",
@@ -105,14 +105,21 @@ const MESSAGES: [RegExp, string][] = [
   [/pool is (ending|closed)/i, "connection pool closing"],
   [/not currently accepting connections/i, "database not accepting connections"],
   [/Failed to connect to database|unable to open database file/i, "cannot open the database file"],
-  [/database is locked/i, "database is locked"],
+  [/database is locked/i, "database is locked (SQLITE_BUSY)"],
   [/readonly database/i, "database is read-only"],
   [/database or disk is full/i, "disk full"],
 ];
 
+function messageReason(message: unknown): string | null {
+  if (typeof message !== "string") return null;
+  for (const [pattern, reason] of MESSAGES) if (pattern.test(message)) return reason;
+  return null;
+}
+
 interface Clue {
   code?: unknown;
   kind?: unknown;
+  originalMessage?: unknown;
   extendedCode?: unknown;
   originalCode?: unknown;
   state?: unknown;
@@ -138,7 +145,9 @@ function cluesOf(error: unknown): Clue[] {
 function reasonOf(clue: Clue): string | null {
   if (clue instanceof DatabaseTimeout) return clue.message;
   const { code, kind } = clue;
-  if (typeof kind === "string" && ADAPTER_KINDS[kind]) return ADAPTER_KINDS[kind];
+  // Prisma's adapters fold several driver errors into one kind (libsql: SQLITE_BUSY is a
+  // "SocketTimeout"); the driver's own message says which.
+  if (typeof kind === "string" && ADAPTER_KINDS[kind]) return messageReason(clue.originalMessage) ?? ADAPTER_KINDS[kind];
   if (typeof code === "string") {
     if (PRISMA_CODES[code]) return `${PRISMA_CODES[code]} (${code})`;
     if (SOCKET_CODES[code]) return `${SOCKET_CODES[code]} (${code})`;
@@ -161,15 +170,16 @@ function reasonOf(clue: Clue): string | null {
 
 /** Why the database could not serve this, in a few words for the log; null for any other error. */
 export function unavailabilityOf(error: unknown): string | null {
-  const clues = cluesOf(error);
+  // The driver's own error (deepest) says most precisely what happened; Prisma's wrapper least.
+  const clues = cluesOf(error).reverse();
   for (const clue of clues) {
     const reason = reasonOf(clue);
     if (reason) return reason;
   }
-  // Some driver failures carry only a message (node-postgres' pool, libsql's open).
-  for (const clue of clues) {
-    const message = typeof clue.message === "string" ? clue.message : "";
-    for (const [pattern, reason] of MESSAGES) if (pattern.test(message)) return reason;
+  // Some driver failures carry only a message (node-postgres' pool, libsql's open): the outermost says most.
+  for (const clue of clues.reverse()) {
+    const reason = messageReason(clue.message);
+    if (reason) return reason;
   }
   return null;
 }
