@@ -73,6 +73,8 @@ export interface Behaviour {
   firstTokenDelayMs?: number;
   /** Report usage (non-streaming `usage`, streaming usage chunk when requested). Default true. */
   usage?: boolean;
+  /** Report these usage numbers instead of the counted ones (a provider that reports nonsense). */
+  reportUsage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
   /** Answer with this HTTP error instead of a completion. */
   error?: ErrorBehaviour;
   /** Stream: send n tokens, then reset the connection without finish chunk or `[DONE]`. */
@@ -294,6 +296,7 @@ function complete(exchange: Exchange, behaviour: Behaviour, requestId: string): 
       total_tokens: promptTokens + tokens.length,
     },
   };
+  if (behaviour.reportUsage) Object.assign(reply.usage, behaviour.reportUsage);
   const wantsUsage = behaviour.usage !== false;
   const fault = faultOf(behaviour);
 

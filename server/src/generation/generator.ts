@@ -19,6 +19,7 @@ import { buildConversation, estimateTokens, HISTORY_LIMIT, type HistoryMessage }
 import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
+import { storableUsage } from "./usage.ts";
 
 export interface GenerationJob {
   messageId: string;
@@ -166,7 +167,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
       }
       const reason = chunk.choices?.[0]?.finish_reason;
       if (reason) finishReason = reason;
-      if (chunk.usage) reportedUsage = chunk.usage;
+      if (chunk.usage) reportedUsage = storableUsage(chunk.usage) ?? reportedUsage;
     }
     // An aborted stream ends quietly; one that ends on its own must have said it finished.
     if (!signal.aborted && finishReason === null && reportedUsage === null) failure = describeCutStream(model);

@@ -10,6 +10,7 @@ import type { AiModel } from "../db/generated/sqlite/client.ts";
 import { estimateTokens } from "./conversation.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeProviderError } from "./provider-errors.ts";
+import { storableUsage } from "./usage.ts";
 
 export class ProviderFailure extends Error {
   override name = "ProviderFailure";
@@ -46,7 +47,7 @@ export async function askModel(model: AiModel, secrets: SecretBox, messages: Cha
       ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}),
     });
     const text = completion.choices[0]?.message?.content ?? "";
-    const usage = completion.usage;
+    const usage = storableUsage(completion.usage);
     const promptText = messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n");
     return {
       text,

@@ -10,6 +10,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { SESSION_COOKIE } from "../accounts/index.ts";
 import { AppError } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
+import { storableTextOnly } from "./input-text.ts";
 import { queryLimits } from "./limits.ts";
 import { schema } from "./schema.ts";
 
@@ -102,6 +103,8 @@ export function createGraphQLServer(app: AppServices) {
       queryLimits({ hideSuggestions: !app.config.graphqlIntrospection }),
       // Production: the schema is not browsable (GRAPHQL_INTROSPECTION=true opens it).
       ...(app.config.graphqlIntrospection ? [] : [useDisableIntrospection()]),
+      // Every string argument and variable: text the databases can store (input-text.ts).
+      storableTextOnly,
       cookiePlugin,
       codeInputErrors,
     ],
