@@ -6,6 +6,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
+import { createCursorSigner } from "./crypto/cursors.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
@@ -36,6 +37,7 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     config,
     accounts: createAccounts(db, config),
     secrets,
+    cursors: createCursorSigner(encryptionKey),
     replies: createReplyService({ rootDb: db, secrets, config }),
   };
 }
