@@ -41,12 +41,13 @@ const instantSpeech: SpeechToText = {
 
 const dir = mkdtempSync(join(tmpdir(), "aiui-bench-glasses-"));
 const provider = await startFakeProvider();
-const config = parseConfig({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: `file:${join(dir, "bench.db")}` });
+// The fake provider listens on loopback.
+const config = parseConfig({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: `file:${join(dir, "bench.db")}`, PROVIDER_ALLOW_PRIVATE_NETWORKS: "true" });
 const database = await openDatabase(config.database.url, config.database.provider);
 await applyMigrations(database.db, database.provider);
 const key = randomBytes(32);
 const user = await database.db.user.create({ data: { email: "bench@example.com", passwordHash: "-", displayName: "Bench" } });
-await createModel(database.db, createSecretBox(key), user.id, { name: "Echo", providerModelId: "echo", baseUrl: provider.url, supportsImages: true });
+await createModel(database.db, createSecretBox(key), user.id, { name: "Echo", providerModelId: "echo", baseUrl: provider.url, supportsImages: true }, config.providerNetwork);
 const { secret } = await createGlassesToken(database.db, user.id, "bench");
 const server = createApp({ config, db: database.db, encryptionKey: key, speech: instantSpeech }).listen({ hostname: "127.0.0.1", port: 0 });
 const routeUrl = `http://127.0.0.1:${server.server!.port}/mm/mm/`;

@@ -77,6 +77,11 @@ export interface Behaviour {
   reportUsage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
   /** Answer with this HTTP error instead of a completion. */
   error?: ErrorBehaviour;
+  /**
+   * Answer exactly this instead of speaking the API: a web page with 200, a redirect, a
+   * plain-text error… (what a wrong base URL or another service on the address answers).
+   */
+  raw?: { status: number; contentType?: string; body?: string; headers?: Record<string, string> };
   /** Stream: send n tokens, then reset the connection without finish chunk or `[DONE]`. */
   cutAfterTokens?: number;
   /** Stream: send n tokens, then a `data:` line that is not JSON, then end the response. */
@@ -186,6 +191,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       );
     }
     if (behaviour.error) return errorResponse(behaviour.error, requestId);
+    if (behaviour.raw) {
+      const { status, contentType, body, headers } = behaviour.raw;
+      return new Response(body ?? null, { status, headers: { ...(contentType ? { "content-type": contentType } : {}), ...headers } });
+    }
 
     if (route === "POST /v1/audio/transcriptions") return transcribe(record, behaviour, requestId);
     if (route === "POST /v1/audio/speech") return speak(record, requestId);

@@ -46,6 +46,8 @@ export interface GeneratorDeps {
   writeCheckpoint: WriteCheckpoint;
   secrets: SecretBox;
   settings: Config["replies"];
+  /** Where the model may connect (PROVIDER_* settings). */
+  network: Config["providerNetwork"];
 }
 
 /** Prisma's "record to update not found": the reply row is gone or no longer STREAMING. */
@@ -142,7 +144,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
     });
     estimatedPromptTokens = conversation.estimatedTokens;
 
-    const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs);
+    const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs, deps.network);
     const stream = await client.chat.completions.create(
       {
         model: model.providerModelId,

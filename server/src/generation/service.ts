@@ -32,7 +32,7 @@ export interface SentMessage {
 export interface ReplyServiceDeps {
   rootDb: Db;
   secrets: SecretBox;
-  config: Pick<Config, "replies" | "redisUrl" | "database">;
+  config: Pick<Config, "replies" | "redisUrl" | "database" | "providerNetwork">;
   /** Defaults to Redis when config.redisUrl is set, else in process. */
   bus?: ReplyBus;
   log?: (line: string) => void;
@@ -84,7 +84,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     const live = hub.begin(reply.id);
     const job = { messageId: reply.id, chatId, model, startedAt: performance.now(), history };
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings }).catch((error) => {
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, network: config.providerNetwork }).catch((error) => {
       console.error(`Reply ${reply.id} crashed:`, error);
       live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
     });

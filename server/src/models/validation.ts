@@ -36,6 +36,10 @@ export function checkBaseUrl(raw: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw invalidInput("baseUrl", "baseUrl must start with http:// or https://.");
   }
+  // Stored and shown in clear, and sent as Basic auth by some clients: the key has its own field.
+  if (url.username || url.password) {
+    throw invalidInput("baseUrl", "baseUrl must not contain a user name or password: put the provider's key in apiKey.");
+  }
   return url.toString().replace(/\/+$/, "");
 }
 
