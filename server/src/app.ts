@@ -16,7 +16,7 @@ import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
-import { webRoutes } from "./web/index.ts";
+import { securityHeaders, webRoutes } from "./web/index.ts";
 
 export interface AppDependencies {
   config: Config;
@@ -58,6 +58,8 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
   const yoga = createGraphQLServer(services);
   const { config } = deps;
   return new Elysia()
+    // First: every response, errors included, carries them.
+    .use(securityHeaders({ publicUrl: config.publicUrl }))
     // REST routes that let an error through: our coded errors become their status and a
     // sentence (UNAVAILABLE: 503); anything else a plain 500, logged once, no internals.
     .onError({ as: "global" }, ({ error, code, set }) => {
