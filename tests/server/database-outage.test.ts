@@ -13,7 +13,6 @@ import { chmodSync, openSync, closeSync } from "node:fs";
 import { createApp } from "../../server/src/app.ts";
 import { openDatabase } from "../../server/src/db/client.ts";
 import { parseConfig } from "../../server/src/env.ts";
-import { DATABASE_UNAVAILABLE_MESSAGE } from "../../server/src/errors.ts";
 import { speechFromConfig } from "../../server/src/speech/from-config.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { testProvider } from "../support/database.ts";
@@ -21,6 +20,7 @@ import { type FakeProvider, startFakeProvider } from "../support/fake-provider.t
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 
 const provider = testProvider();
+const DATABASE_UNAVAILABLE_MESSAGE = "The database is not answering; try again in a moment.";
 const TIMEOUT_MS = 1000;
 /** The timeout, the client-side race's margin, and slack for a loaded machine. */
 const ANSWERED_WITHIN_MS = TIMEOUT_MS + 2500;
