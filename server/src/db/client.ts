@@ -3,10 +3,10 @@
  * share one schema, so they share one TypeScript API; `Db` is typed from the SQLite
  * one (see docs/decisions/0001-one-schema-three-databases.md).
  *
- * Nothing waits on the database for long: each driver bounds statements, connecting and
- * waiting for a pooled connection by `timeoutMs` (DATABASE_TIMEOUT_MS), and every
- * operation also races a timer a little longer than that, for what a driver cannot bound
- * (a server that froze mid-answer). A failure that means "the database is not there"
+ * Nothing waits on the database for long: the drivers bound connecting and waiting for a
+ * pooled connection by `timeoutMs` (DATABASE_TIMEOUT_MS), PostgreSQL also statements, SQLite
+ * its wait for a locked file, and every operation races a timer a little longer than that,
+ * for what a driver cannot bound (a server that froze mid-answer, a MySQL statement). A failure that means "the database is not there"
  * becomes one DatabaseUnavailable (UNAVAILABLE, 503) and one log line with its cause.
  */
 import type { DatabaseProvider } from "../env.ts";
@@ -158,22 +158,20 @@ async function sqliteAdapter(url: string, timeoutMs: number) {
 
 /**
  * The mariadb driver wants its own URL scheme; accept the mysql:// form users know. Limits:
- * connecting and waiting for a pooled connection, and on MariaDB the session's
- * max_statement_time, set inside an executable comment that only MariaDB runs ("/" "*M! …"; MySQL
- * reads a plain comment; the driver's own queryTimeout option fails every connection to MySQL and
- * leaves an unhandled rejection when a connection drops while it is being set).
+ * connecting and waiting for a pooled connection; a statement is bounded by the race in
+ * answeringWithin() only. No server-side statement limit is set per connection: the driver
+ * the Prisma adapter bundles (mariadb 3.4) leaves the rejection of a failed connection-setup
+ * query unhandled, which ends a Bun process, and a connection dropped while it runs its
+ * `initSql` or `queryTimeout` SET (a database restarting) would do exactly that. Set
+ * max_statement_time (MariaDB) or max_execution_time (MySQL) on the server to have long
+ * statements cancelled there too.
  */
 function mariadbConfig(url: string, timeoutMs: number): string {
   let driverUrl = url.replace(/^mysql:/, "mariadb:");
   if (timeoutMs <= 0) return driverUrl;
-  const limits: Record<string, string> = {
-    connectTimeout: String(timeoutMs),
-    acquireTimeout: String(timeoutMs),
-    initSql: `SET @aiui_session = 1 /*M!, SESSION max_statement_time = ${timeoutMs / 1000} */`,
-  };
+  const limits: Record<string, string> = { connectTimeout: String(timeoutMs), acquireTimeout: String(timeoutMs) };
   const query = driverUrl.split("?")[1] ?? "";
   for (const [option, value] of Object.entries(limits)) {
-    // The driver decodes option values with decodeURIComponent (so no URLSearchParams "+" for spaces).
     if (new RegExp(`(^|&)${option}=`).test(query)) continue;
     driverUrl += `${driverUrl.includes("?") ? "&" : "?"}${option}=${encodeURIComponent(value)}`;
   }

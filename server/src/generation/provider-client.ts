@@ -17,8 +17,12 @@ export class KeyUnreadable extends Error {
   }
 }
 
-/** What an answer from `path` may be: chat completions are JSON or an event stream; nothing is a web page. */
+/**
+ * What an answer from `path` may be: chat completions are JSON or an event stream; nothing is
+ * a web page. An answer without a content type is left to the SDK to read.
+ */
 function isApiAnswer(path: string, contentType: string): boolean {
+  if (contentType === "") return true;
   if (/\/chat\/completions$/.test(path)) return /^(application\/json|text\/event-stream)/i.test(contentType);
   return !/^(text\/html|application\/xhtml)/i.test(contentType);
 }
