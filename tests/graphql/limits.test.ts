@@ -112,6 +112,15 @@ test("a selection nested 100,000 deep gets a clear 4xx refusal (not INTERNAL), a
   const depth = 100_000;
   const query = `{ ${"viewer { ".repeat(depth)}id${" }".repeat(depth)} }`;
   expectRefused(await post({ query }), "tokens", /too long/);
+  // GraphQL over HTTP: 400 for clients that accept its media type (plain application/json gets 200 with the error).
+  const modern = await app.handle(
+    new Request("http://aiui.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json", "x-aiui-csrf": "1" },
+      body: JSON.stringify({ query }),
+    }),
+  );
+  expect(modern.status).toBe(400);
   expect((await post({ query: "{ viewer { email } }" })).result).toEqual({ data: { viewer: { email: "ada@example.com" } } });
 });
 
