@@ -53,7 +53,8 @@ const provider = await startFakeProvider();
 // Extraction requests find nothing worth remembering (the common case); answers echo.
 const extraction = (request: ChatRequest) => (request.messages?.[0]?.content === EXTRACTION_INSTRUCTION ? '{"operations": []}' : undefined);
 provider.script("echo-memory", { textFor: extraction });
-const config = parseConfig({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: `file:${join(dir, "bench.db")}` });
+// The fake provider listens on loopback.
+const config = parseConfig({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: `file:${join(dir, "bench.db")}`, PROVIDER_ALLOW_PRIVATE_NETWORKS: "true" });
 const database = await openDatabase(config.database.url, config.database.provider);
 await applyMigrations(database.db, database.provider);
 const key = randomBytes(32);
@@ -61,7 +62,7 @@ const services = createServices({ config, db: database.db, encryptionKey: key })
 
 async function benchUser(email: string, memory: boolean): Promise<string> {
   const user = await database.db.user.create({ data: { email, passwordHash: "-", displayName: "Bench", memoryEnabled: memory } });
-  await createModel(database.db, createSecretBox(key), user.id, { name: "Echo", providerModelId: "echo-memory", baseUrl: provider.url, supportsImages: true });
+  await createModel(database.db, createSecretBox(key), user.id, { name: "Echo", providerModelId: "echo-memory", baseUrl: provider.url, supportsImages: true }, config.providerNetwork);
   if (memory) {
     const facts = [
       "The user is planning a trip to France in May.",

@@ -215,6 +215,8 @@ const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server
     DATA_DIR: workDir,
     DATABASE_URL: `file:${join(workDir, "bench.db")}`,
     STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
+    // The fake provider listens on loopback.
+    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
   },
   stdout: "inherit",
   stderr: "inherit",

@@ -6,16 +6,18 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
+import { createCursorSigner } from "./crypto/cursors.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
+import { AppError, httpStatusOf } from "./errors.ts";
 import { createReplyService } from "./generation/index.ts";
 import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import { createMemoryService } from "./memory/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
-import { webRoutes } from "./web/index.ts";
+import { securityHeaders, webRoutes } from "./web/index.ts";
 
 export interface AppDependencies {
   config: Config;
@@ -39,6 +41,7 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     accounts: createAccounts(db, config),
     secrets,
     memory,
+    cursors: createCursorSigner(encryptionKey),
     replies: createReplyService({ rootDb: db, secrets, config, memory }),
   };
 }
@@ -59,6 +62,23 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
   const yoga = createGraphQLServer(services);
   const { config } = deps;
   return new Elysia()
+    // First: every response, errors included, carries them.
+    .use(securityHeaders({ publicUrl: config.publicUrl }))
+    // REST routes that let an error through: our coded errors become their status and a
+    // sentence (UNAVAILABLE: 503); anything else a plain 500, logged once, no internals.
+    .onError({ as: "global" }, ({ error, code, set }) => {
+      if (error instanceof AppError) {
+        set.status = httpStatusOf[error.code];
+        return { detail: error.message };
+      }
+      // A route that chose its status before throwing (the WebSocket upgrade's 403) keeps it.
+      const chosen = typeof set.status === "number" && set.status >= 400 && set.status < 500;
+      if ((code === "UNKNOWN" || code === "INTERNAL_SERVER_ERROR") && !chosen) {
+        console.error(`[aiui] unexpected error: ${(error as Error)?.message?.split("\n")[0]}`);
+        set.status = 500;
+        return { detail: "Something went wrong on the server. Try again; if it keeps happening, tell the administrator." };
+      }
+    })
     .use(
       openapi({
         path: "/openapi",

@@ -75,6 +75,29 @@ function redisUrl(vars: Vars): string | undefined {
   return raw;
 }
 
+/**
+ * PROVIDER_ALLOWED_HOSTS: `host`, `host:port`, an IP address or `[v6]:port`, comma-separated.
+ * Parsed as URL hosts, so numeric IPv4 forms and IPv6 spellings come out in one canonical form.
+ */
+function allowedHosts(vars: Vars): { hostname: string; port: number | null }[] {
+  const raw = read(vars, "PROVIDER_ALLOWED_HOSTS");
+  if (raw === undefined) return [];
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      let url: URL | null = null;
+      try {
+        url = new URL(`http://${entry}`);
+      } catch {}
+      if (!url || url.username || url.password || url.pathname !== "/" || url.search || url.hash || url.hostname === "") {
+        throw new ConfigError("PROVIDER_ALLOWED_HOSTS", `must list hosts like ollama.lan, 10.0.0.5 or 192.168.1.20:11434, got "${entry}"`);
+      }
+      return { hostname: url.hostname.toLowerCase(), port: url.port === "" ? null : Number(url.port) };
+    });
+}
+
 export function databaseProviderOf(url: string, variable = "DATABASE_URL"): DatabaseProvider {
   if (url.startsWith("file:")) return "sqlite";
   if (/^postgres(ql)?:\/\//.test(url)) return "postgresql";
@@ -149,10 +172,20 @@ export function parseConfig(vars: Vars) {
     port: integer(vars, "PORT", 3000, 0, 65535),
     publicUrl,
     dataDir,
-    database: { url: databaseUrl, provider: databaseProviderOf(databaseUrl) },
+    database: {
+      url: databaseUrl,
+      provider: databaseProviderOf(databaseUrl),
+      /**
+       * Longest a statement, a connection or a wait for a pooled connection may take before the
+       * request is answered UNAVAILABLE (503) instead of hanging with the database.
+       */
+      timeoutMs: integer(vars, "DATABASE_TIMEOUT_MS", 5000, 100, 600_000),
+    },
     /** 32-byte AES-256-GCM key for API keys at rest; when absent one is generated into dataDir. */
     encryptionKey: encryptionKey(vars),
     graphiql: boolean(vars, "GRAPHIQL", mode === "development"),
+    /** Schema introspection and "did you mean" suggestions; off in production unless asked for. */
+    graphqlIntrospection: boolean(vars, "GRAPHQL_INTROSPECTION", mode !== "production"),
     webBuildDir: resolve(read(vars, "WEB_BUILD_DIR") ?? "web/build"),
     auth: {
       sessionTtlDays: integer(vars, "SESSION_TTL_DAYS", 30, 1, 3650),
@@ -180,6 +213,13 @@ export function parseConfig(vars: Vars) {
        * is ended by the sweep of any instance; writers renew it every third of it.
        */
       leaseMs: integer(vars, "REPLY_LEASE_MS", 30_000, 300, 3_600_000),
+    },
+    /** Where users' models may send requests (docs/decisions/0009-provider-url-policy.md). */
+    providerNetwork: {
+      /** Let models point at loopback, private and link-local addresses (Ollama beside AIUI). */
+      allowPrivateNetworks: boolean(vars, "PROVIDER_ALLOW_PRIVATE_NETWORKS", false),
+      /** Hosts (and host:port) allowed even though they are private. */
+      allowedHosts: allowedHosts(vars),
     },
     speech: speechConfig(vars, dataDir),
     memory: memoryConfig(vars),

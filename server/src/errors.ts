@@ -3,7 +3,16 @@
  * coded errors (extensions.code) and REST routes into status codes. Anything else is
  * an internal error and is masked before it reaches a client.
  */
-export const ERROR_CODES = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "RATE_LIMITED", "CONFLICT"] as const;
+export const ERROR_CODES = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "BAD_USER_INPUT",
+  "RATE_LIMITED",
+  "CONFLICT",
+  // The database does not answer (down, too slow, full, read-only): nothing the user did wrong.
+  "UNAVAILABLE",
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The code of every other error, once masked (maskError in graphql/yoga.ts); HTTP 500. */
@@ -20,6 +29,17 @@ export class AppError extends Error {
   }
 }
 
+/** What users are told while the database does not answer; the cause goes to the log only. */
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is not answering; try again in a moment.";
+
+/** The database could not serve a request. `reason` is for the log (one line), never for the client. */
+export class DatabaseUnavailable extends AppError {
+  constructor(readonly reason: string) {
+    super("UNAVAILABLE", DATABASE_UNAVAILABLE_MESSAGE);
+    this.name = "DatabaseUnavailable";
+  }
+}
+
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found.`);
 export const unauthenticated = () => new AppError("UNAUTHENTICATED", "Sign in to continue.");
 export const invalidInput = (field: string, message: string) => new AppError("BAD_USER_INPUT", message, field);
@@ -31,4 +51,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   RATE_LIMITED: 429,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
 };

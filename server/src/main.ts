@@ -22,8 +22,11 @@ try {
 
 ensureDataDir(config);
 const encryptionKey = resolveEncryptionKey(config.encryptionKey, config.dataDir, log);
-const database = await openDatabase(config.database.url, config.database.provider);
-await applyMigrations(database.db, database.provider, log);
+// Migrations may rightly take longer than a request may wait: they run on a client of their own, without the time limit.
+const migrating = await openDatabase(config.database.url, config.database.provider, { timeoutMs: 0 });
+await applyMigrations(migrating.db, migrating.provider, log);
+await migrating.close();
+const database = await openDatabase(config.database.url, config.database.provider, { timeoutMs: config.database.timeoutMs, log: (line) => console.error(`[aiui] ${line}`) });
 
 const speech = speechFromConfig(config.speech, log);
 const services = createServices({ config, db: database.db, encryptionKey });

@@ -105,7 +105,14 @@ beforeAll(async () => {
   database = await freshDatabase();
   fake = await startFakeProvider();
   dataDir = mkdtempSync(join(tmpdir(), "aiui-multi-"));
-  const shared = { DATABASE_URL: database.url, REDIS_URL: redisUrl, ENCRYPTION_KEY: randomBytes(32).toString("base64"), DATA_DIR: dataDir };
+  const shared = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    DATA_DIR: dataDir,
+    // The fake provider listens on loopback.
+    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
+  };
   [a, b] = await Promise.all([startInstance(shared), startInstance(shared)]);
 
   await ada.data(a.base, `mutation { signUp(input: { email: "ada@example.com", password: "correct horse battery" }) { id } }`);

@@ -13,10 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-test("GET /healthz reports the database reachable", async () => {
+test("GET /healthz reports the database reachable and writable (it rewrites the heartbeat row)", async () => {
+  const before = new Date();
   const response = await app.handle(new Request("http://aiui.test/healthz"));
   expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ status: "ok", database: "reachable" });
+  expect(await response.json()).toEqual({ status: "ok", database: "reachable", writable: true });
+  const heartbeat = await app.db.healthHeartbeat.findUniqueOrThrow({ where: { id: 1 } });
+  expect(heartbeat.beatAt.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
 });
 
 describe("CSRF protection on /graphql", () => {
@@ -86,7 +89,7 @@ test("/healthz answers 503 when the database cannot be reached", async () => {
   const offline = createApp({ config, db: database.db, encryptionKey: randomBytes(32), speech: speechFromConfig(config.speech, () => {}) });
   const response = await offline.handle(new Request("http://aiui.test/healthz"));
   expect(response.status).toBe(503);
-  expect(await response.json()).toEqual({ status: "error", database: "unreachable" });
+  expect(await response.json()).toMatchObject({ status: "error", database: "unreachable", writable: false, reason: expect.any(String) });
   // Not awaited: the MariaDB pool only gives up on the dead address after its own 10 s timeout.
   void database.close().catch(() => {});
 });

@@ -49,7 +49,7 @@ test("first start on an empty data folder: migrates SQLite, generates the key on
   expect(Buffer.from(readFileSync(keyFile, "utf8").trim(), "base64").length).toBe(32);
   expect(statSync(join(dataDir, "aiui.db")).isFile()).toBe(true);
 
-  expect(await (await fetch(`${first.base}/healthz`)).json()).toEqual({ status: "ok", database: "reachable" });
+  expect(await (await fetch(`${first.base}/healthz`)).json()).toEqual({ status: "ok", database: "reachable", writable: true });
   const signUp = await fetch(`${first.base}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-aiui-csrf": "1" },

@@ -155,6 +155,7 @@ describe("checkpoints", () => {
       writeCheckpoint: checkpointWriter(counted, app.database.provider),
       secrets: app.services.secrets,
       settings: { ...app.config.replies, checkpointMs },
+      network: app.config.providerNetwork,
     });
     // Halfway through, a checkpoint holds part of the text.
     await Bun.sleep((tokens * pace) / 2 + 50);

@@ -112,6 +112,13 @@ export interface TestAppOptions {
    * and encryption key, services of its own. Closing it leaves the database to `app`.
    */
   instanceOf?: TestApp;
+  /**
+   * The app reaches its (fresh, migrated) database at this other address instead, e.g. through
+   * a TCP proxy that a test pauses; opened with the app's DATABASE_TIMEOUT_MS.
+   */
+  databaseUrl?: (url: string) => string;
+  /** Where the app's database layer logs "database unavailable" lines. */
+  databaseLog?: (line: string) => void;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -121,14 +128,20 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const config = parseConfig({
     NODE_ENV: "test",
     DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     TRUST_PROXY: "true",
+    // The fake provider listens on loopback, which the provider URL policy refuses by
+    // default; tests of that policy start their app with this set to false.
+    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
     ...env,
   });
+  const appDatabase = options.databaseUrl
+    ? await openDatabase(config.database.url, config.database.provider, { timeoutMs: config.database.timeoutMs, log: options.databaseLog })
+    : database;
   const encryptionKey = sibling?.encryptionKey ?? randomBytes(32);
   const speech = options.speech ?? speechFromConfig(config.speech, () => {});
-  const services = createServices({ config, db: database.db, encryptionKey });
-  const app = createApp({ config, db: database.db, encryptionKey, speech }, services);
+  const services = createServices({ config, db: appDatabase.db, encryptionKey });
+  const app = createApp({ config, db: appDatabase.db, encryptionKey, speech }, services);
   let baseUrl: string | null = null;
   const testApp: TestApp = {
     config,
@@ -158,6 +171,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       await services.memory.close();
       if (baseUrl) await app.stop(true);
       await speech.close();
+      if (appDatabase !== database) await appDatabase.close().catch(() => {});
       await database.drop();
     },
   };

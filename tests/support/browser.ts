@@ -59,16 +59,31 @@ export async function startWebUnderTest(): Promise<WebUnderTest> {
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
-  /** Uncaught errors in the page; tests expect none. */
+  /** Uncaught errors in the page and Content-Security-Policy violations; tests expect none. */
   pageErrors: string[];
 }
 
-/** A fresh browser profile (own cookies) with one page that records uncaught page errors. */
+/**
+ * A fresh browser profile (own cookies) with one page that records uncaught page errors and
+ * every Content-Security-Policy violation (the server's policy must let the built UI run
+ * untouched: server/src/web/security-headers.ts).
+ */
 export async function openBrowserSession(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserSession> {
   const context = await browser.newContext(options);
+  const pageErrors: string[] = [];
+  await context.exposeBinding("__reportCspViolation", (_source, report: string) => void pageErrors.push(`CSP violation: ${report}`));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (globalThis as unknown as { __reportCspViolation(report: string): void }).__reportCspViolation;
+      report(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`);
+    });
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const pageErrors: string[] = [];
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  // Violations the page's own listener cannot see (e.g. before it is installed) reach the console.
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) pageErrors.push(`CSP violation: ${message.text()}`);
+  });
   return { context, page, pageErrors };
 }

@@ -89,8 +89,15 @@ export interface Behaviour {
   firstTokenDelayMs?: number;
   /** Report usage (non-streaming `usage`, streaming usage chunk when requested). Default true. */
   usage?: boolean;
+  /** Report these usage numbers instead of the counted ones (a provider that reports nonsense). */
+  reportUsage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
   /** Answer with this HTTP error instead of a completion. */
   error?: ErrorBehaviour;
+  /**
+   * Answer exactly this instead of speaking the API: a web page with 200, a redirect, a
+   * plain-text error… (what a wrong base URL or another service on the address answers).
+   */
+  raw?: { status: number; contentType?: string; body?: string; headers?: Record<string, string> };
   /** Stream: send n tokens, then reset the connection without finish chunk or `[DONE]`. */
   cutAfterTokens?: number;
   /** Stream: send n tokens, then a `data:` line that is not JSON, then end the response. */
@@ -203,6 +210,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       );
     }
     if (behaviour.error) return errorResponse(behaviour.error, requestId);
+    if (behaviour.raw) {
+      const { status, contentType, body, headers } = behaviour.raw;
+      return new Response(body ?? null, { status, headers: { ...(contentType ? { "content-type": contentType } : {}), ...headers } });
+    }
 
     if (route === "POST /v1/audio/transcriptions") return transcribe(record, behaviour, requestId);
     if (route === "POST /v1/audio/speech") return speak(record, requestId);
@@ -314,6 +325,7 @@ function complete(exchange: Exchange, behaviour: Behaviour, requestId: string): 
       total_tokens: promptTokens + tokens.length,
     },
   };
+  if (behaviour.reportUsage) Object.assign(reply.usage, behaviour.reportUsage);
   const wantsUsage = behaviour.usage !== false;
   const fault = faultOf(behaviour);
 

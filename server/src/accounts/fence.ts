@@ -9,7 +9,7 @@
  * - through: rows belong to a parent that is owned (a message through its chat). Reads
  *   and writes are filtered through the relation; creates check the parent.
  * - self: the user row itself (read and change one's own row only).
- * - global: rows every user may read and only the server writes (none yet).
+ * - global: rows every user may read and only the server writes (the /healthz heartbeat).
  *
  * References to other owned rows in a write (a chat's model, a message's chat…) are
  * checked before the write. Another user's row is indistinguishable from a missing
@@ -58,6 +58,8 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
     where: (userId) => ({ message: { chat: { userId } } }),
     references: { messageId: { model: "message", relation: "message", label: "Message" } },
   },
+  // Written by /healthz on the unfenced client; nothing a user owns.
+  HealthHeartbeat: { kind: "global" },
 };
 
 export class FenceViolation extends Error {

@@ -2,9 +2,17 @@
  * Opens the Prisma client generated for the configured provider. The three clients
  * share one schema, so they share one TypeScript API; `Db` is typed from the SQLite
  * one (see docs/decisions/0001-one-schema-three-databases.md).
+ *
+ * Nothing waits on the database for long: the drivers bound connecting and waiting for a
+ * pooled connection by `timeoutMs` (DATABASE_TIMEOUT_MS), PostgreSQL also statements, SQLite
+ * its wait for a locked file, and every operation races a timer a little longer than that,
+ * for what a driver cannot bound (a server that froze mid-answer, a MySQL statement). A failure that means "the database is not there"
+ * becomes one DatabaseUnavailable (UNAVAILABLE, 503) and one log line with its cause.
  */
 import type { DatabaseProvider } from "../env.ts";
+import { DatabaseUnavailable } from "../errors.ts";
 import type { PrismaClient } from "./generated/sqlite/client.ts";
+import { DatabaseTimeout, unavailabilityOf } from "./unavailable.ts";
 
 export type Db = PrismaClient;
 
@@ -14,8 +22,26 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(url: string, provider: DatabaseProvider): Promise<Database> {
-  const db = await createClient(url, provider);
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
+/** The race gives the drivers' own limits this long to report first: their reasons are more precise. */
+const RACE_MARGIN_MS = 1000;
+/**
+ * libsql waits for a busy SQLite file synchronously, holding up the whole server while it
+ * waits, so it waits at most this long (less than the other drivers' statement limit).
+ */
+const SQLITE_MAX_BUSY_WAIT_MS = 1000;
+
+export interface DatabaseOptions {
+  /** Limit for statements, connecting and pool waits, in ms; 0 for none (migrations). */
+  timeoutMs?: number;
+  /** Where "database unavailable" goes, one line per failed operation. */
+  log?: (line: string) => void;
+}
+
+export async function openDatabase(url: string, provider: DatabaseProvider, options: DatabaseOptions = {}): Promise<Database> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
+  const log = options.log ?? ((line: string) => console.error(`[aiui] ${line}`));
+  const client = await createClient(url, provider, timeoutMs);
   if (provider === "sqlite" && !url.includes(":memory:")) {
     // Write-ahead log: a commit appends to the log instead of rewriting pages through a
     // rollback journal, several times faster per write (streaming replies checkpoint their
@@ -23,32 +49,131 @@ export async function openDatabase(url: string, provider: DatabaseProvider): Pro
     // survives libsql opening new connections. Backups must copy aiui.db-wal with aiui.db
     // (or use `sqlite3 aiui.db ".backup copy.db"`). Opening stays lazy: a file that cannot be
     // opened is reported by the first query (and /healthz), not here.
-    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
+    await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
   }
-  return { db, provider, close: () => db.$disconnect() };
+  const db = timeoutMs > 0 ? answeringWithin(client, timeoutMs + RACE_MARGIN_MS, log) : client;
+  return { db, provider, close: () => client.$disconnect() };
 }
 
-async function createClient(url: string, provider: DatabaseProvider): Promise<Db> {
+/**
+ * Every operation (model queries and raw SQL, in and out of transactions) either answers
+ * within `limitMs` or fails; unavailability becomes DatabaseUnavailable, logged once.
+ */
+function answeringWithin(db: Db, limitMs: number, log: (line: string) => void): Db {
+  return db.$extends({
+    name: "database-unavailable",
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const running = Promise.resolve(query(args));
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DatabaseTimeout(limitMs)), limitMs);
+        });
+        try {
+          return await Promise.race([running, late]);
+        } catch (error) {
+          const reason = unavailabilityOf(error);
+          if (reason === null) throw error;
+          // The abandoned statement may still fail later; that is already reported.
+          running.catch(() => {});
+          log(`database unavailable: ${reason} (${model ? `${model}.` : ""}${operation})`);
+          throw new DatabaseUnavailable(reason);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    },
+  }) as unknown as Db;
+}
+
+async function createClient(url: string, provider: DatabaseProvider, timeoutMs: number): Promise<Db> {
+  // "minimal": an unexpected error's message is Prisma's sentence, not a code frame of the caller.
+  const errorFormat = "minimal" as const;
   switch (provider) {
     case "sqlite": {
-      const { PrismaLibSQL } = await import("@prisma/adapter-libsql");
       const { PrismaClient } = await import("./generated/sqlite/client.ts");
-      return new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
+      return new PrismaClient({ adapter: await sqliteAdapter(url, timeoutMs), errorFormat });
     }
     case "postgresql": {
       const { PrismaPg } = await import("@prisma/adapter-pg");
       const { PrismaClient } = await import("./generated/postgresql/client.ts");
-      return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+      const limits =
+        timeoutMs > 0
+          ? {
+              // The server cancels a statement past the limit (SQLSTATE 57014)…
+              statement_timeout: timeoutMs,
+              // …and the client gives up on a server that stopped answering altogether.
+              query_timeout: timeoutMs + RACE_MARGIN_MS / 2,
+              // Connecting, and waiting for a free connection in the pool.
+              connectionTimeoutMillis: timeoutMs,
+            }
+          : {};
+      return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, ...limits }), errorFormat }) as unknown as Db;
     }
     case "mysql": {
       const { PrismaMariaDb } = await import("@prisma/adapter-mariadb");
       const { PrismaClient } = await import("./generated/mysql/client.ts");
-      return new PrismaClient({ adapter: new PrismaMariaDb(mariadbConfig(url)) }) as unknown as Db;
+      return new PrismaClient({ adapter: new PrismaMariaDb(mariadbConfig(url, timeoutMs)), errorFormat }) as unknown as Db;
     }
   }
 }
 
-/** The mariadb driver wants its own URL scheme; accept the mysql:// form users know. */
-function mariadbConfig(url: string): string {
-  return url.replace(/^mysql:/, "mariadb:");
+/**
+ * libsql has no busy timeout by default (a locked file fails at once) and opens a new
+ * connection after every transaction, which would lose a pragma set once: the busy timeout
+ * is set again on each new connection, before its first statement.
+ */
+async function sqliteAdapter(url: string, timeoutMs: number) {
+  const { PrismaLibSQL } = await import("@prisma/adapter-libsql");
+  if (timeoutMs <= 0) return new PrismaLibSQL({ url });
+  const busyTimeout = `PRAGMA busy_timeout = ${Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS)}`;
+  class WithBusyTimeout extends PrismaLibSQL {
+    override createClient(config: ConstructorParameters<typeof PrismaLibSQL>[0]) {
+      const client = super.createClient(config);
+      let fresh = true;
+      const prepared = async () => {
+        if (!fresh) return;
+        fresh = false;
+        await client.execute(busyTimeout);
+      };
+      const execute = client.execute.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const transaction = client.transaction.bind(client);
+      return Object.assign(client, {
+        execute: async (...args: unknown[]) => {
+          await prepared();
+          return execute(...args);
+        },
+        transaction: async (...args: Parameters<typeof transaction>) => {
+          await prepared();
+          // libsql hands this connection to the transaction and opens a new one for what follows.
+          const tx = await transaction(...args);
+          fresh = true;
+          return tx;
+        },
+      });
+    }
+  }
+  return new WithBusyTimeout({ url });
+}
+
+/**
+ * The mariadb driver wants its own URL scheme; accept the mysql:// form users know. Limits:
+ * connecting and waiting for a pooled connection; a statement is bounded by the race in
+ * answeringWithin() only. No server-side statement limit is set per connection: the driver
+ * the Prisma adapter bundles (mariadb 3.4) leaves the rejection of a failed connection-setup
+ * query unhandled, which ends a Bun process, and a connection dropped while it runs its
+ * `initSql` or `queryTimeout` SET (a database restarting) would do exactly that. Set
+ * max_statement_time (MariaDB) or max_execution_time (MySQL) on the server to have long
+ * statements cancelled there too.
+ */
+function mariadbConfig(url: string, timeoutMs: number): string {
+  let driverUrl = url.replace(/^mysql:/, "mariadb:");
+  if (timeoutMs <= 0) return driverUrl;
+  const limits: Record<string, string> = { connectTimeout: String(timeoutMs), acquireTimeout: String(timeoutMs) };
+  const query = driverUrl.split("?")[1] ?? "";
+  for (const [option, value] of Object.entries(limits)) {
+    if (new RegExp(`(^|&)${option}=`).test(query)) continue;
+    driverUrl += `${driverUrl.includes("?") ? "&" : "?"}${option}=${encodeURIComponent(value)}`;
+  }
+  return driverUrl;
 }

@@ -23,6 +23,7 @@ import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
 import { NOT_SAVED } from "./reply-errors.ts";
+import { storableUsage } from "./usage.ts";
 
 export interface GenerationJob {
   messageId: string;
@@ -56,6 +57,8 @@ export interface GeneratorDeps {
    * STREAMING and nobody writes it; the reply service ends it once the database takes writes.
    */
   onNotSaved?: (messageId: string) => void;
+  /** Where the model may connect (PROVIDER_* settings). */
+  network: Config["providerNetwork"];
 }
 
 /** The longest prefix of `text` of at most `room` characters that does not split a surrogate pair. */
@@ -160,7 +163,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
     });
     estimatedPromptTokens = conversation.estimatedTokens;
 
-    const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs);
+    const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs, deps.network);
     const stream = await client.chat.completions.create(
       {
         model: model.providerModelId,
@@ -193,7 +196,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
       }
       const reason = chunk.choices?.[0]?.finish_reason;
       if (reason) finishReason = reason;
-      if (chunk.usage) reportedUsage = chunk.usage;
+      if (chunk.usage) reportedUsage = storableUsage(chunk.usage) ?? reportedUsage;
     }
     // An aborted stream ends quietly; one that ends on its own must have said it finished.
     if (!signal.aborted && finishReason === null && reportedUsage === null) failure = describeCutStream(model);

@@ -7,9 +7,11 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
+import type { ProviderNetwork } from "../egress/index.ts";
 import { estimateTokens } from "./conversation.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeProviderError } from "./provider-errors.ts";
+import { storableUsage } from "./usage.ts";
 
 export class ProviderFailure extends Error {
   override name = "ProviderFailure";
@@ -28,6 +30,8 @@ export interface AskOptions {
   temperature: number;
   maxTokens: number | null;
   timeoutMs: number;
+  /** Where the model may connect (PROVIDER_* settings). */
+  network: ProviderNetwork;
 }
 
 /** A failure in words the user can act on; the key is never part of it. */
@@ -39,14 +43,14 @@ function describe(error: unknown, model: AiModel, timeoutMs: number): string {
 export async function askModel(model: AiModel, secrets: SecretBox, messages: ChatCompletionMessageParam[], options: AskOptions): Promise<Answer> {
   const started = performance.now();
   try {
-    const completion = await providerClient(model, secrets, options.timeoutMs).chat.completions.create({
+    const completion = await providerClient(model, secrets, options.timeoutMs, options.network).chat.completions.create({
       model: model.providerModelId,
       messages,
       temperature: options.temperature,
       ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}),
     });
     const text = completion.choices[0]?.message?.content ?? "";
-    const usage = completion.usage;
+    const usage = storableUsage(completion.usage);
     const promptText = messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n");
     return {
       text,
@@ -65,10 +69,10 @@ export async function speak(
   model: AiModel,
   secrets: SecretBox,
   text: string,
-  voice: { model: string; voice: string; timeoutMs: number },
+  voice: { model: string; voice: string; timeoutMs: number; network: ProviderNetwork },
 ): Promise<{ mp3: Uint8Array | null; error?: string }> {
   try {
-    const response = await providerClient(model, secrets, voice.timeoutMs).audio.speech.create({
+    const response = await providerClient(model, secrets, voice.timeoutMs, voice.network).audio.speech.create({
       model: voice.model,
       voice: voice.voice,
       input: text,

@@ -5,7 +5,9 @@
 import OpenAI from "openai";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
+import { type ProviderNetwork, providerFetch } from "../egress/index.ts";
 import { revealApiKey } from "../models/index.ts";
+import { ProviderNotAnApi } from "./provider-errors.ts";
 
 /** The stored key cannot be decrypted with this server's key. */
 export class KeyUnreadable extends Error {
@@ -15,7 +17,33 @@ export class KeyUnreadable extends Error {
   }
 }
 
-export function providerClient(model: AiModel, secrets: SecretBox, timeoutMs: number): OpenAI {
+/**
+ * What an answer from `path` may be: chat completions are JSON or an event stream; nothing is
+ * a web page. An answer without a content type is left to the SDK to read.
+ */
+function isApiAnswer(path: string, contentType: string): boolean {
+  if (contentType === "") return true;
+  if (/\/chat\/completions$/.test(path)) return /^(application\/json|text\/event-stream)/i.test(contentType);
+  return !/^(text\/html|application\/xhtml)/i.test(contentType);
+}
+
+/** The policy's fetch (egress/), plus: a 2xx that is not an API answer is the wrong base URL, said plainly. */
+function apiFetch(network: ProviderNetwork): typeof fetch {
+  const guarded = providerFetch(network);
+  const checked = async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await guarded(input, init);
+    const contentType = response.headers.get("content-type") ?? "";
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    if (response.ok && !isApiAnswer(url.pathname, contentType)) {
+      await response.body?.cancel().catch(() => {});
+      throw new ProviderNotAnApi(url.host, contentType.split(";")[0]!.trim());
+    }
+    return response;
+  };
+  return checked as typeof fetch;
+}
+
+export function providerClient(model: AiModel, secrets: SecretBox, timeoutMs: number, network: ProviderNetwork): OpenAI {
   let apiKey: string | undefined;
   try {
     apiKey = revealApiKey(secrets, model);
@@ -34,5 +62,7 @@ export function providerClient(model: AiModel, secrets: SecretBox, timeoutMs: nu
     logLevel: "off",
     maxRetries: 0,
     timeout: timeoutMs,
+    // Where the request may go, checked at connection time (docs/decisions/0009-provider-url-policy.md).
+    fetch: apiFetch(network),
   });
 }

@@ -4,6 +4,22 @@
  */
 import OpenAI from "openai";
 import { INTERRUPTED, replyTooLong } from "./reply-errors.ts";
+import { ProviderAddressRefused, ProviderRedirected } from "../egress/index.ts";
+
+/** The provider answered 2xx with something that is not an API response (a web page, mostly). */
+export class ProviderNotAnApi extends Error {
+  constructor(host: string, contentType: string) {
+    super(
+      /html/i.test(contentType)
+        ? `The provider at ${host} answered with a web page instead of an API response: check the base URL (it usually ends in /v1).`
+        : `The provider at ${host} answered with ${contentType || "an unknown content type"} instead of an API response: check the base URL (it usually ends in /v1).`,
+    );
+    this.name = "ProviderNotAnApi";
+  }
+}
+
+/** Failures our own fetch raised before or instead of an answer; their messages are written for the user. */
+const OWN_FAILURES = [ProviderAddressRefused, ProviderRedirected, ProviderNotAnApi];
 
 /** Why a generation was stopped from our side. */
 export type StopReason = "cancel" | "first-token-timeout" | "idle-timeout" | "shutdown" | "gone" | "too-long";
@@ -18,12 +34,30 @@ function hostOf(baseUrl: string): string {
   }
 }
 
-/** The provider's own message, without the "404 " prefix the SDK adds, cut short. */
-function providerMessage(error: InstanceType<typeof OpenAI.APIError>): string {
-  const raw = (error.error as { message?: unknown } | undefined)?.message;
-  const text = typeof raw === "string" ? raw : error.message.replace(/^\d{3}\s*/, "");
-  const clean = text.replace(/\s+/g, " ").trim();
-  return clean.length > 200 ? `${clean.slice(0, 197)}…` : clean;
+const EXCERPT_CHARS = 200;
+
+/**
+ * The provider's own explanation, from its JSON error (`error.message`, or `error` as a
+ * string) only: a short excerpt of printable text, no markup. A body that is not JSON (an
+ * HTML error page, whatever some service on that address says) is never repeated to the user.
+ */
+function providerMessage(error: InstanceType<typeof OpenAI.APIError>): string | null {
+  const body = error.error as { message?: unknown } | string | undefined;
+  const raw = typeof body === "string" ? body : body?.message;
+  if (typeof raw !== "string") return null;
+  const clean = raw
+    .replace(/<[^>]*>/g, " ")
+    .replace(/[\p{C}]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (clean === "") return null;
+  return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS - 1)}…` : clean;
+}
+
+/** "(400): excerpt" or "(400)." when the provider gave no readable explanation. */
+function statusWithExcerpt(error: InstanceType<typeof OpenAI.APIError>, status: number): string {
+  const excerpt = providerMessage(error);
+  return excerpt ? `(${status}): ${excerpt}` : `(${status}).`;
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -57,6 +91,8 @@ export function describeProviderError(
 ): string {
   const host = hostOf(model.baseUrl);
   if (error instanceof OpenAI.APIConnectionTimeoutError) return describeStop("first-token-timeout", timeouts)!;
+  const own = [error, (error as { cause?: unknown } | null)?.cause].find((e) => OWN_FAILURES.some((kind) => e instanceof kind));
+  if (own) return (own as Error).message;
   if (error instanceof OpenAI.APIConnectionError) {
     const code = codeOf(error.cause);
     if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "DNSException") {
@@ -73,7 +109,7 @@ export function describeProviderError(
   if (error instanceof OpenAI.APIError && typeof error.status === "number") {
     const status = error.status;
     if (status === 401) return `The provider at ${host} rejected the API key (401). Check the model's API key.`;
-    if (status === 403) return `The provider at ${host} refused access (403): ${providerMessage(error)}`;
+    if (status === 403) return `The provider at ${host} refused access ${statusWithExcerpt(error, status)}`;
     if (status === 404) {
       return `The provider at ${host} does not know the model "${model.providerModelId}" (404). Check the model id and base URL.`;
     }
@@ -83,7 +119,7 @@ export function describeProviderError(
       return `Rate limited by the provider at ${host} (429).${wait}`;
     }
     if (status >= 500) return `The provider at ${host} had an internal error (${status}). Try again later.`;
-    return `The provider at ${host} rejected the request (${status}): ${providerMessage(error)}`;
+    return `The provider at ${host} rejected the request ${statusWithExcerpt(error, status)}`;
   }
   if (error instanceof SyntaxError || (error instanceof OpenAI.OpenAIError && /JSON|parse/i.test(error.message))) {
     return `The provider at ${host} sent a reply that could not be read (malformed stream). Try again.`;

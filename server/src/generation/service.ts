@@ -52,7 +52,7 @@ export interface HeldReplyEnd {
 export interface ReplyServiceDeps {
   rootDb: Db;
   secrets: SecretBox;
-  config: Pick<Config, "replies" | "redisUrl" | "database">;
+  config: Pick<Config, "replies" | "redisUrl" | "database" | "providerNetwork">;
   /** Defaults to Redis when config.redisUrl is set, else in process. */
   bus?: ReplyBus;
   /** Long-term memory (app.ts plugs in memory/); none: replies neither recall nor learn. */
@@ -166,7 +166,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()) };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved }).then(
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved, network: config.providerNetwork }).then(
       (end) => {
         if (end.status === "COMPLETE") memory?.learn(live.text, reply.id);
       },

@@ -3,6 +3,7 @@
  * validated into a typed value. Every rejection names the field and what to send.
  */
 import { AppError, httpStatusOf } from "../errors.ts";
+import { unstorableText } from "../text.ts";
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -51,6 +52,8 @@ function textField(form: FormData, name: string): string {
   if (value === null) return "";
   if (typeof value !== "string") throw bad(`${name} must be a text field, not a file.`);
   if (value.length > MAX_TEXT_FIELD_CHARS) throw new GlassesHttpError(413, `${name} is longer than ${MAX_TEXT_FIELD_CHARS} characters.`);
+  const unstorable = unstorableText(value);
+  if (unstorable) throw bad(`${name} ${unstorable}.`);
   return value;
 }
 
@@ -81,6 +84,9 @@ export function parseHistory(raw: string): HistoryMessage[] {
       throw bad(`messages[${index}].role must be "user" or "assistant".`);
     }
     if (typeof content !== "string") throw bad(`messages[${index}].content must be a string.`);
+    // JSON escapes can spell what the form's UTF-8 cannot: an unpaired surrogate ("\ud800").
+    const unstorable = unstorableText(content);
+    if (unstorable) throw bad(`messages[${index}].content ${unstorable}.`);
     return { role: role === "assistant" ? "assistant" : "user", content };
   });
 }

@@ -108,7 +108,7 @@ async function startsNewTopic(deps: GlassesDependencies, model: AiModel, history
         { role: "system", content: "You classify conversations. Answer with exactly one word: yes or no." },
         { role: "user", content: `Conversation so far:\n${transcript}\n\nNew request: ${userText}\n\nDoes the new request start a new, unrelated topic?` },
       ],
-      { temperature: 0, maxTokens: 3, timeoutMs: deps.config.replies.firstTokenTimeoutMs },
+      { temperature: 0, maxTokens: 3, timeoutMs: deps.config.replies.firstTokenTimeoutMs, network: deps.config.providerNetwork },
     );
     return /^\W*yes/i.test(verdict.text);
   } catch {
@@ -259,6 +259,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
       temperature: setup.temperature ?? model.temperature,
       maxTokens,
       timeoutMs: deps.config.replies.firstTokenTimeoutMs,
+      network: deps.config.providerNetwork,
     });
   } catch (error) {
     if (!(error instanceof ProviderFailure)) throw error;
@@ -303,6 +304,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
       model: deps.config.glasses.ttsModel,
       voice: deps.config.glasses.ttsVoice,
       timeoutMs: deps.config.replies.firstTokenTimeoutMs,
+      network: deps.config.providerNetwork,
     });
     if (mp3) response.audio = Buffer.from(mp3).toString("base64");
     else response.debug.tts_error = error;

@@ -1,12 +1,14 @@
+import { queryFromInfo } from "@pothos/plugin-prisma";
 import { createChat, deleteChat, getChat, renameChat } from "../chats/index.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";
+import { page, prismaPage } from "./pages.ts";
 
 const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
 const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
 export const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
 
-builder.prismaObject("Message", {
+const MessageRef = builder.prismaObject("Message", {
   fields: (t) => ({
     id: t.exposeID("id"),
     role: t.expose("role", { type: MessageRoleEnum }),
@@ -25,7 +27,7 @@ builder.prismaObject("Message", {
   }),
 });
 
-builder.prismaObject("Chat", {
+const ChatRef = builder.prismaObject("Chat", {
   fields: (t) => ({
     id: t.exposeID("id"),
     title: t.exposeString("title"),
@@ -33,10 +35,19 @@ builder.prismaObject("Chat", {
     model: t.relation("model", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    messages: t.relatedConnection("messages", {
+    // Cursors are signed for this chat and viewer (pages.ts).
+    messages: t.connection({
+      type: MessageRef,
       description: "Oldest first; `last`/`before` page back from the newest.",
-      cursor: "id",
-      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      resolve: (chat, args, ctx, info) =>
+        page(ctx, `Chat.messages:${chat.id}`, args, (query) =>
+          ctx.db.message.findMany({
+            ...queryFromInfo({ context: ctx, info, path: ["edges", "node"], typeName: "Message" }),
+            where: { chatId: chat.id },
+            orderBy: query.inverted ? [{ createdAt: "desc" }, { id: "desc" }] : [{ createdAt: "asc" }, { id: "asc" }],
+            ...prismaPage(query),
+          }),
+        ),
     }),
   }),
 });
@@ -49,12 +60,20 @@ const CreateChatInput = builder.inputType("CreateChatInput", {
 });
 
 builder.queryFields((t) => ({
-  chats: t.prismaConnection({
-    type: "Chat",
-    cursor: "id",
+  chats: t.connection({
+    type: ChatRef,
     description: "The viewer's chats, most recently active first.",
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.chat.findMany({ ...query, where: { userId: requireViewer(ctx).id }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] }),
+    resolve: (_root, args, ctx, info) => {
+      const viewer = requireViewer(ctx);
+      return page(ctx, "chats", args, (query) =>
+        ctx.db.chat.findMany({
+          ...queryFromInfo({ context: ctx, info, path: ["edges", "node"], typeName: "Chat" }),
+          where: { userId: viewer.id },
+          orderBy: query.inverted ? [{ updatedAt: "asc" }, { id: "asc" }] : [{ updatedAt: "desc" }, { id: "desc" }],
+          ...prismaPage(query),
+        }),
+      );
+    },
   }),
   chat: t.prismaField({
     type: "Chat",

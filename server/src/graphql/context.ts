@@ -1,4 +1,5 @@
 import type { Accounts } from "../accounts/index.ts";
+import type { CursorSigner } from "../crypto/cursors.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
@@ -16,6 +17,8 @@ export interface AppServices {
   /** Who is asking, sign-up, sign-in and sign-out (the only users of the unfenced client besides replies). */
   accounts: Accounts;
   secrets: SecretBox;
+  /** Signs and checks pagination cursors (crypto/cursors.ts, graphql/pages.ts). */
+  cursors: CursorSigner;
   /** Sending messages and streaming replies (generation/service.ts). */
   replies: ReplyService;
   /** Long-term memory: recall and learning for replies and the glasses, search for the Memory page. */

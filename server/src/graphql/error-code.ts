@@ -17,6 +17,7 @@ const MEANING: Record<Code, string> = {
   BAD_USER_INPUT: "The input was refused; `extensions.field` names the field when one is to blame.",
   RATE_LIMITED: "Too many attempts: wait and try again.",
   CONFLICT: "It clashes with what is there: an email already in use, a reply still being written.",
+  UNAVAILABLE: "The database is not answering (down, too slow, full or read-only): try again in a moment.",
   INTERNAL_SERVER_ERROR: "Something unexpected failed on the server; the message says no more.",
 };
 

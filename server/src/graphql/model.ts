@@ -73,14 +73,14 @@ builder.mutationFields((t) => ({
   createModel: t.prismaField({
     type: "AiModel",
     args: { input: t.arg({ type: CreateModelInput }) },
-    resolve: (_query, _root, { input }, ctx) => createModel(ctx.db, ctx.app.secrets, requireViewer(ctx).id, input),
+    resolve: (_query, _root, { input }, ctx) => createModel(ctx.db, ctx.app.secrets, requireViewer(ctx).id, input, ctx.app.config.providerNetwork),
   }),
   updateModel: t.prismaField({
     type: "AiModel",
     args: { id: t.arg.id(), input: t.arg({ type: UpdateModelInput }) },
     resolve: (_query, _root, { id, input }, ctx) => {
       requireViewer(ctx);
-      return updateModel(ctx.db, ctx.app.secrets, String(id), input);
+      return updateModel(ctx.db, ctx.app.secrets, String(id), input, ctx.app.config.providerNetwork);
     },
   }),
   deleteModel: t.id({

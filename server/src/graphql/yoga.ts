@@ -3,12 +3,15 @@
  * masked errors out, CSRF prevention, GraphiQL only where configured.
  */
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { SESSION_COOKIE } from "../accounts/index.ts";
 import { AppError } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
+import { storableTextOnly } from "./input-text.ts";
+import { queryLimits } from "./limits.ts";
 import { schema } from "./schema.ts";
 
 /** Browsers must send this header (any value) with every GraphQL request; see useCSRFPrevention. */
@@ -94,7 +97,17 @@ export function createGraphQLServer(app: AppServices) {
     maskedErrors: { maskError },
     // maskError logs what is unexpected; expected user errors (wrong password…) are not log news.
     logging: false,
-    plugins: [useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }), cookiePlugin, codeInputErrors],
+    plugins: [
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      // Before anything runs: how much one request may ask for (limits.ts).
+      queryLimits({ hideSuggestions: !app.config.graphqlIntrospection }),
+      // Production: the schema is not browsable (GRAPHQL_INTROSPECTION=true opens it).
+      ...(app.config.graphqlIntrospection ? [] : [useDisableIntrospection()]),
+      // Every string argument and variable: text the databases can store (input-text.ts).
+      storableTextOnly,
+      cookiePlugin,
+      codeInputErrors,
+    ],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
       const caller = await app.accounts.identity.fromSession(request);
       const setCookie = (cookie: string) => pendingCookies.set(request, [...(pendingCookies.get(request) ?? []), cookie]);

@@ -8,6 +8,7 @@
  * model) is remembered for an hour, a timeout or outage for a minute, so a provider
  * without embeddings costs one failed call per hour, not one per request.
  */
+import type { Config } from "../env.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
 import { providerClient } from "../generation/index.ts";
@@ -28,6 +29,8 @@ export class Embedder {
     /** Null: embeddings are off (MEMORY_EMBEDDING_MODEL=none). */
     readonly embeddingModel: string | null,
     private readonly log: (line: string) => void,
+    /** Where models may connect (PROVIDER_* settings): embeddings go to the model's provider too. */
+    private readonly network: Config["providerNetwork"],
   ) {}
 
   private key(model: AiModel): string {
@@ -46,7 +49,7 @@ export class Embedder {
     if (!this.embeddingModel || texts.length === 0 || !this.usable(model)) return null;
     try {
       // "float": many OpenAI-compatible servers do not implement the SDK's default base64.
-      const response = await providerClient(model, this.secrets, timeoutMs).embeddings.create({
+      const response = await providerClient(model, this.secrets, timeoutMs, this.network).embeddings.create({
         model: this.embeddingModel,
         input: texts,
         encoding_format: "float",

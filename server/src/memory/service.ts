@@ -77,7 +77,7 @@ export interface MemoryTurn {
 export interface MemoryServiceDeps {
   rootDb: Db;
   secrets: SecretBox;
-  config: Pick<Config, "database" | "memory" | "replies">;
+  config: Pick<Config, "database" | "memory" | "replies" | "providerNetwork">;
   log?: (line: string) => void;
 }
 
@@ -132,7 +132,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
   const log = deps.log ?? ((line: string) => console.error(`[aiui] ${line}`));
   const search = fullTextSearch(rootDb, config.database.provider);
   const statements = statementsFor(config.database.provider);
-  const embedder = new Embedder(secrets, config.memory.embeddingModel, log);
+  const embedder = new Embedder(secrets, config.memory.embeddingModel, log, config.providerNetwork);
   const queue = new JobQueue({ limit: QUEUE_LIMIT, concurrency: QUEUE_CONCURRENCY, log });
   const budgetTokens = config.memory.promptTokens;
 
@@ -403,6 +403,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       temperature: 0,
       maxTokens: EXTRACTION_MAX_TOKENS,
       timeoutMs: config.replies.firstTokenTimeoutMs,
+      network: config.providerNetwork,
     });
     const operations = parseOperations(answer.text, new Set(candidates.map((c) => c.id)));
     const known = new Map(candidates.map((c) => [c.id, c.text]));

@@ -5,7 +5,8 @@
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
-import { notFound } from "../errors.ts";
+import { checkProviderUrl, ProviderAddressRefused, type ProviderNetwork } from "../egress/index.ts";
+import { invalidInput, notFound } from "../errors.ts";
 import { checkModelInput, type ModelInput } from "./validation.ts";
 
 /** The stored form of an API key: sealed, plus its last four characters for display. */
@@ -26,15 +27,28 @@ export async function getModel(db: Db, id: string): Promise<AiModel> {
   return model;
 }
 
-export async function createModel(db: Db, box: SecretBox, ownerId: string, input: ModelInput): Promise<AiModel> {
+/** The base URL must lead where models may connect (egress/: checked again on every request). */
+async function checkReachable(baseUrl: unknown, network: ProviderNetwork): Promise<void> {
+  if (typeof baseUrl !== "string") return;
+  try {
+    await checkProviderUrl(baseUrl, network);
+  } catch (error) {
+    if (error instanceof ProviderAddressRefused) throw invalidInput("baseUrl", `baseUrl: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function createModel(db: Db, box: SecretBox, ownerId: string, input: ModelInput, network: ProviderNetwork): Promise<AiModel> {
   const fields = checkModelInput(input, true);
+  await checkReachable(fields.baseUrl, network);
   return db.aiModel.create({
     data: { ...(fields as { name: string; providerModelId: string; baseUrl: string }), ...keyColumns(box, input.apiKey), userId: ownerId },
   });
 }
 
-export async function updateModel(db: Db, box: SecretBox, id: string, input: ModelInput): Promise<AiModel> {
+export async function updateModel(db: Db, box: SecretBox, id: string, input: ModelInput, network: ProviderNetwork): Promise<AiModel> {
   const fields = checkModelInput(input, false);
+  await checkReachable(fields.baseUrl, network);
   await getModel(db, id);
   return db.aiModel.update({ where: { id }, data: { ...fields, ...keyColumns(box, input.apiKey) } });
 }

@@ -36,11 +36,23 @@ export function checkBaseUrl(raw: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw invalidInput("baseUrl", "baseUrl must start with http:// or https://.");
   }
+  // Stored and shown in clear, and sent as Basic auth by some clients: the key has its own field.
+  if (url.username || url.password) {
+    throw invalidInput("baseUrl", "baseUrl must not contain a user name or password: put the provider's key in apiKey.");
+  }
   return url.toString().replace(/\/+$/, "");
 }
 
+/**
+ * Prices are stored as DECIMAL(65,30) on PostgreSQL and MySQL (35 digits before the point):
+ * 1e300 does not fit there. A billion per million tokens is far beyond any real price.
+ */
+export const MAX_PRICE_PER_MTOK = 1_000_000_000;
+
 function cost(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw invalidInput(field, `${field} must be zero or more (price per 1M tokens).`);
+  if (!Number.isFinite(value) || value < 0 || value > MAX_PRICE_PER_MTOK) {
+    throw invalidInput(field, `${field} must be zero or more, at most ${MAX_PRICE_PER_MTOK} (price per 1M tokens).`);
+  }
   return value;
 }
 

@@ -1,1 +1,2 @@
 export { webRoutes } from "./route.ts";
+export { securityHeaders } from "./security-headers.ts";

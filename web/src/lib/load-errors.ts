@@ -10,6 +10,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   RATE_LIMITED: 429,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 

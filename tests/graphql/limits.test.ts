@@ -1,0 +1,183 @@
+/**
+ * How much one GraphQL request may ask for (server/src/graphql/limits.ts): the requests seen
+ * hogging the server (1,000 aliased __schema fields, 1,000 aliased chats × messages, a
+ * selection nested 100,000 deep) are refused before anything runs, with BAD_USER_INPUT and a
+ * sentence; every document the web UI sends passes; introspection and field suggestions are
+ * off in production unless GRAPHQL_INTROSPECTION=true.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DocumentNode, getIntrospectionQuery, Kind, type SelectionSetNode, visit } from "graphql";
+import { QUERY_LIMITS } from "../../server/src/graphql/limits.ts";
+import { createGraphQLServer } from "../../server/src/graphql/server.ts";
+import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+
+let app: TestApp;
+let ada: TestClient;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  ada = await app.signedUp("ada@example.com");
+  await ada.data(`mutation { createChat(input: { title: "One" }) { id } }`);
+});
+afterAll(() => app.close());
+
+/** The operations in the web UI's sources, with the fragments they interpolate (gql`…${FRAGMENT}`). */
+function webUiDocuments(): { name: string; document: string }[] {
+  const root = join(import.meta.dir, "..", "..", "web", "src");
+  const files = ["lib/chats.ts", "lib/glasses.ts", "lib/models.ts", "lib/replies.ts", "lib/session.ts", "routes/signin/+page.svelte"];
+  // Fragments are shared between files (replies.ts uses chats.ts' MESSAGE_FIELDS): one map for all.
+  const templates = new Map<string, { file: string; body: string }>();
+  for (const file of files) {
+    const text = readFileSync(join(root, file), "utf8");
+    for (const m of text.matchAll(/const (\w+) = gql(?:<[^`]*?>)?`([^`]*)`/gs)) templates.set(m[1]!, { file, body: m[2]! });
+  }
+  const expand = (body: string): string => body.replace(/\$\{(\w+)\}/g, (_, name: string) => expand(templates.get(name)?.body ?? ""));
+  return [...templates]
+    .filter(([, { body }]) => /^\s*(query|mutation|subscription)\b/.test(body))
+    .map(([name, { file, body }]) => ({ name: `${file} ${name}`, document: expand(body) }));
+}
+
+/** As urql sends them: __typename added to every selection below the operation's root. */
+function withTypenames(document: DocumentNode): DocumentNode {
+  return visit(document, {
+    SelectionSet: (node, _key, parent) => {
+      if ((parent as { kind?: string } | undefined)?.kind === Kind.OPERATION_DEFINITION) return undefined;
+      const typename = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: "__typename" } } as const;
+      return { ...node, selections: [...node.selections, typename] } satisfies SelectionSetNode;
+    },
+  });
+}
+
+async function post(body: unknown, client: TestClient = ada) {
+  const response = await app.handle(
+    new Request("http://aiui.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-aiui-csrf": "1", cookie: client.cookie ?? "" },
+      body: JSON.stringify(body),
+    }),
+  );
+  const text = await response.text();
+  return { status: response.status, bytes: text.length, result: JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+}
+
+function expectRefused(
+  answer: Awaited<ReturnType<typeof post>>,
+  limit: keyof typeof QUERY_LIMITS,
+  sentence: RegExp,
+) {
+  expect(answer.status).toBeLessThan(500);
+  expect(answer.result.data ?? null).toBeNull();
+  expect(answer.result.errors).toHaveLength(1);
+  expect(answer.result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", limit });
+  expect(answer.result.errors?.[0]?.message).toMatch(sentence);
+  // A refusal is a sentence, not a copy of what was asked.
+  expect(answer.bytes).toBeLessThan(1000);
+}
+
+test("every document the web UI sends passes the limits, with room to spare", () => {
+  const yoga = createGraphQLServer(app.services);
+  const { parse, validate, schema } = yoga.getEnveloped({ request: new Request("http://aiui.test/graphql", { method: "POST" }), params: {} });
+  const documents = webUiDocuments();
+  expect(documents.length).toBeGreaterThanOrEqual(15);
+  for (const { name, document } of documents) {
+    const errors = validate(schema, withTypenames(parse(document)));
+    expect({ name, errors: errors.map((e: { message: string }) => e.message) }).toEqual({ name, errors: [] });
+  }
+});
+
+test("the attack seen: 1,000 aliased __schema introspections in one request are refused before anything runs", async () => {
+  const introspection = getIntrospectionQuery().replace(/^\s*query IntrospectionQuery\s*\{\s*__schema/, "__schema").replace(/\}\s*fragment[\s\S]*$/, "");
+  const fragments = getIntrospectionQuery().slice(getIntrospectionQuery().indexOf("fragment"));
+  const aliased = Array.from({ length: 1000 }, (_, i) => `s${i}: ${introspection}`).join("\n");
+  const query = `{ ${aliased} }\n${fragments}`;
+  expect(query.length).toBeGreaterThan(150_000);
+  expectRefused(await post({ query }), "tokens", /too long: at most 1000 tokens/);
+});
+
+test("1,000 aliased chats(first: 100) with their messages(first: 100) are refused", async () => {
+  const aliased = Array.from({ length: 1000 }, (_, i) => `c${i}: chats(first: 100) { edges { node { messages(first: 100) { edges { node { content } } } } } }`);
+  expectRefused(await post({ query: `{ ${aliased.join(" ")} }` }), "tokens", /too long/);
+});
+
+test("aliases within the token limit are still limited", async () => {
+  const aliased = Array.from({ length: QUERY_LIMITS.aliases + 1 }, (_, i) => `v${i}: viewer { id }`);
+  expectRefused(await post({ query: `{ ${aliased.join(" ")} }` }), "aliases", /too many aliases: at most 15 are allowed. \(This one: 16.\)/);
+  const allowed = await post({ query: `{ ${aliased.slice(0, QUERY_LIMITS.aliases).join(" ")} }` });
+  expect(allowed.result.errors).toBeUndefined();
+});
+
+test("a selection nested 100,000 deep gets a clear 4xx refusal (not INTERNAL), and the server carries on", async () => {
+  const depth = 100_000;
+  const query = `{ ${"viewer { ".repeat(depth)}id${" }".repeat(depth)} }`;
+  expectRefused(await post({ query }), "tokens", /too long/);
+  // GraphQL over HTTP: 400 for clients that accept its media type (plain application/json gets 200 with the error).
+  const modern = await app.handle(
+    new Request("http://aiui.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json", "x-aiui-csrf": "1" },
+      body: JSON.stringify({ query }),
+    }),
+  );
+  expect(modern.status).toBe(400);
+  expect((await post({ query: "{ viewer { email } }" })).result).toEqual({ data: { viewer: { email: "ada@example.com" } } });
+});
+
+test("nesting deeper than the depth limit (within the token limit) is refused", async () => {
+  // The deepest data the schema has (it has no cycles), so deeper selections need fragments.
+  const deepest = `{ chats { edges { node { model { id } messages { edges { node { attachments { id } } } } } } } }`;
+  expect((await post({ query: deepest })).result.errors).toBeUndefined();
+  const nested = (levels: number) => `{ ${"... on Query { ".repeat(levels)}viewer { id }${" }".repeat(levels)} }`;
+  expect((await post({ query: nested(QUERY_LIMITS.depth - 2) })).result.errors).toBeUndefined();
+  expectRefused(await post({ query: nested(QUERY_LIMITS.depth) }), "depth", /nests fields too deeply: at most 12 levels are allowed. \(This one: 14.\)/);
+});
+
+test("a page of 100 chats each with 100 messages costs too much; the web UI's page sizes do not", async () => {
+  expectRefused(
+    await post({ query: `{ chats(first: 100) { edges { node { messages(first: 100) { edges { node { id content } } } } } } }` }),
+    "cost",
+    /asks for too much at once/,
+  );
+  expect((await post({ query: `{ chats(first: 50) { edges { node { id title } } } }` })).result.errors).toBeUndefined();
+});
+
+describe("introspection and field suggestions", () => {
+  const introspect = `{ __schema { queryType { name } } }`;
+  const typo = `{ viewr { id } }`;
+
+  test("in development (and test) the schema can be explored, and typos get suggestions", async () => {
+    expect((await post({ query: introspect })).result).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
+    expect((await post({ query: typo })).result.errors?.[0]?.message).toContain('Did you mean "viewer"?');
+    // GraphiQL's own introspection query passes the limits.
+    expect((await post({ query: getIntrospectionQuery() })).result.errors).toBeUndefined();
+  });
+
+  test("in production both are off: introspection is refused as invalid, typos get no suggestion", async () => {
+    const production = await startTestApp({ NODE_ENV: "production" });
+    try {
+      const client = production.client();
+      const refused = await client.request(introspect);
+      expect(refused.data ?? null).toBeNull();
+      // Like every query that does not fit the schema.
+      expect(refused.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(refused.errors?.[0]?.message).toMatch(/introspection has been disabled/);
+      expect((await client.request(`{ __type(name: "Query") { name } }`)).errors?.[0]?.message).toMatch(/introspection has been disabled/);
+      const misspelt = await client.request(typo);
+      expect(misspelt.errors?.[0]?.message).toBe('Cannot query field "viewr" on type "Query".');
+      // Plain queries are unaffected (__typename is not introspection).
+      expect(await client.request(`{ __typename viewer { id } }`)).toEqual({ data: { __typename: "Query", viewer: null } });
+    } finally {
+      await production.close();
+    }
+  });
+
+  test("GRAPHQL_INTROSPECTION=true opens it in production", async () => {
+    const production = await startTestApp({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "true" });
+    try {
+      expect(await production.client().request(introspect)).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
+    } finally {
+      await production.close();
+    }
+  });
+});
