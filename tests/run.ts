@@ -4,7 +4,8 @@
  * both). Ends with one plain line "N passed, N failed, N skipped" for CI.
  * Extra arguments are passed to `bun test` (e.g. a path filter).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 
 // Two server processes sharing PostgreSQL and Redis (TEST_REDIS_URL): only in the PostgreSQL pass,
 // never elsewhere (there they would fail, by design, rather than pass without testing anything).
@@ -19,8 +20,29 @@ if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: 
 
 // Generated clients follow the schema; regenerate so a schema change is never tested stale.
 run(["bun", "run", "db:generate"]);
-// The browser tests need the built UI; build it once if it is missing.
-if (!existsSync("web/build/index.html")) run(["bun", "run", "web:build"]);
+// The browser tests need the built UI (and some tests the GraphQL types generated for it):
+// build it when it is missing or older than what it is built from.
+if (webBuildIsStale()) run(["bun", "run", "web:build"]);
+
+function newestChange(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    // The generated types are an output of the build, not an input.
+    if (join(path, entry) === join("web", "src", "lib", "gql")) continue;
+    newest = Math.max(newest, newestChange(join(path, entry)));
+  }
+  return newest;
+}
+
+function webBuildIsStale(): boolean {
+  const built = ["web/build/index.html", "web/src/lib/gql/graphql.ts"];
+  if (!built.every((path) => existsSync(path))) return true;
+  const builtAt = Math.min(...built.map((path) => statSync(path).mtimeMs));
+  const sources = ["web/src", "web/static", "web/vite.config.ts", "web/codegen.ts", "schema.graphql"].filter((path) => existsSync(path));
+  return sources.some((path) => newestChange(path) > builtAt);
+}
 
 function run(command: string[]): void {
   const result = Bun.spawnSync(command, { stdout: "inherit", stderr: "inherit" });

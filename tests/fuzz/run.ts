@@ -112,8 +112,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     STT_BACKEND: "openai",
     STT_OPENAI_BASE_URL: provider.url,
-    // The test provider listens on loopback, which the provider URL policy refuses by default.
-    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
     // Sign-in attempts from one address would otherwise lock the fuzz account out of nothing.
     SIGNIN_MAX_ATTEMPTS: "1000",
   });

@@ -6,11 +6,10 @@
  * off in production unless GRAPHQL_INTROSPECTION=true.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type DocumentNode, getIntrospectionQuery, Kind, type SelectionSetNode, visit } from "graphql";
+import { type DocumentNode, getIntrospectionQuery, Kind, print, type SelectionSetNode, visit } from "graphql";
 import { QUERY_LIMITS } from "../../server/src/graphql/limits.ts";
 import { createGraphQLServer } from "../../server/src/graphql/server.ts";
+import * as webDocuments from "../../web/src/lib/gql/graphql.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 
 let app: TestApp;
@@ -23,20 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** The operations in the web UI's sources, with the fragments they interpolate (gql`…${FRAGMENT}`). */
+/** Every operation of the web UI, as GraphQL Code Generator compiled it from the UI's sources (with its fragments). */
 function webUiDocuments(): { name: string; document: string }[] {
-  const root = join(import.meta.dir, "..", "..", "web", "src");
-  const files = ["lib/chats.ts", "lib/glasses.ts", "lib/models.ts", "lib/replies.ts", "lib/session.ts", "routes/signin/+page.svelte"];
-  // Fragments are shared between files (replies.ts uses chats.ts' MESSAGE_FIELDS): one map for all.
-  const templates = new Map<string, { file: string; body: string }>();
-  for (const file of files) {
-    const text = readFileSync(join(root, file), "utf8");
-    for (const m of text.matchAll(/const (\w+) = gql(?:<[^`]*?>)?`([^`]*)`/gs)) templates.set(m[1]!, { file, body: m[2]! });
-  }
-  const expand = (body: string): string => body.replace(/\$\{(\w+)\}/g, (_, name: string) => expand(templates.get(name)?.body ?? ""));
-  return [...templates]
-    .filter(([, { body }]) => /^\s*(query|mutation|subscription)\b/.test(body))
-    .map(([name, { file, body }]) => ({ name: `${file} ${name}`, document: expand(body) }));
+  return Object.entries(webDocuments)
+    .filter(([name, value]) => name.endsWith("Document") && (value as DocumentNode | null)?.kind === Kind.DOCUMENT)
+    .map(([name, value]) => ({ name, document: print(value as DocumentNode) }));
 }
 
 /** As urql sends them: __typename added to every selection below the operation's root. */

@@ -27,7 +27,15 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
   const child = Bun.spawn(["bun", "server/src/main.ts"], {
     cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? "/tmp",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      // The test provider listens on loopback, which the provider URL policy refuses by default (as startTestApp).
+      PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
+      ...env,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });
