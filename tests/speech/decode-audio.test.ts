@@ -123,6 +123,16 @@ describe.if(hasFfmpeg)("with ffmpeg", () => {
     expect(error.message).toMatch(/ffmpeg/);
   });
 
+  test("ffmpeg's reason names the upload, never a path on the server (a broken m4a goes through a temp file)", async () => {
+    const brokenM4a = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypM4A "), ...new Uint8Array(400).fill(7)]);
+    for (const bytes of [brokenM4a, new TextEncoder().encode("OggS but nothing after it".repeat(10))]) {
+      const error = await decodeWithFfmpeg(bytes).catch((e) => e);
+      expect(error).toBeInstanceOf(AudioDecodeError);
+      expect(error.message).toContain("the upload");
+      expect(error.message).not.toMatch(/\/tmp|aiui-audio-|pipe:/);
+    }
+  });
+
   test("audio longer than maxSeconds is refused, naming the limit; shorter audio decodes whole", async () => {
     const encoded = await convert(tone, ["-c:a", "libopus"], "ogg");
     const error = await decodeAudio(encoded, { maxSeconds: 1 }).catch((e) => e);

@@ -105,7 +105,9 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegOptions
     if (tooLong) throw new AudioDecodeError(`the recording is longer than the limit of ${describeDuration(maxSeconds)}`);
     if (timedOut) throw new AudioDecodeError(`ffmpeg did not finish decoding within ${timeoutMs} ms`);
     if (exitCode !== 0) {
-      throw new AudioDecodeError(`ffmpeg could not decode the audio: ${lastLines(errors, 3) || `exit code ${exitCode}`}`);
+      // ffmpeg names its input; the client sent "the upload", not a file on this server.
+      const reason = lastLines(tempFile ? errors.replaceAll(tempFile, "the upload") : errors.replaceAll("pipe:0", "the upload"), 3);
+      throw new AudioDecodeError(`ffmpeg could not decode the audio: ${reason || `exit code ${exitCode}`}`);
     }
     if (received < 2) throw new AudioDecodeError("ffmpeg found no audio in the upload");
     const { samples, activity } = await pcm16InWorker(chunks);
