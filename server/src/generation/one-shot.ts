@@ -78,8 +78,21 @@ export async function speak(
       input: text,
       response_format: "mp3",
     });
-    return { mp3: new Uint8Array(await response.arrayBuffer()) };
+    const mp3 = new Uint8Array(await response.arrayBuffer());
+    // The app base64-decodes and plays whatever comes: only MP3 may go there, not an error page.
+    if (!looksLikeMp3(mp3)) {
+      const type = response.headers.get("content-type") || "no content type";
+      return { mp3: null, error: `The provider's speech endpoint answered with something that is not MP3 audio (${type}, ${mp3.byteLength} bytes).` };
+    }
+    return { mp3 };
   } catch (error) {
     return { mp3: null, error: describe(error, model, voice.timeoutMs) };
   }
+}
+
+/** An ID3 tag, or an MPEG audio frame header (11 sync bits), at the start. */
+function looksLikeMp3(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false;
+  if (bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) return true;
+  return bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0;
 }
