@@ -228,6 +228,11 @@ export function parseConfig(vars: Vars) {
       tokenHeader: (read(vars, "GLASSES_TOKEN_HEADER") ?? "x-api-key").toLowerCase(),
       /** Opt-in: requests without a token act as this account (email). For a server behind a VPN only. */
       anonymousUserEmail: read(vars, "GLASSES_ANONYMOUS_USER")?.toLowerCase(),
+      /**
+       * The Noa app shows only the reason phrase of a non-200 answer, so failures the wearer
+       * can act on are answered 200 with a sentence; API clients that prefer real statuses set this.
+       */
+      strictHttpErrors: boolean(vars, "GLASSES_STRICT_HTTP_ERRORS", false),
       ttsModel: read(vars, "GLASSES_TTS_MODEL") ?? "tts-1",
       ttsVoice: read(vars, "GLASSES_TTS_VOICE") ?? "alloy",
     },

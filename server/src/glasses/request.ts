@@ -7,8 +7,13 @@ import { unstorableText } from "../text.ts";
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+/** The app's history: it never trims it, so it may be long; the context rule trims it instead. */
+export const MAX_HISTORY_BYTES = 10 * 1024 * 1024;
 const MAX_TEXT_FIELD_CHARS = 200_000;
-const MAX_HISTORY_MESSAGES = 200;
+/** The most a request body may hold: the files, the history and the small text fields, with room for the form's framing. */
+export const MAX_BODY_BYTES = MAX_AUDIO_BYTES + MAX_IMAGE_BYTES + MAX_HISTORY_BYTES + 4 * MAX_TEXT_FIELD_CHARS + 64 * 1024;
+const tooBig = () =>
+  new GlassesHttpError(413, `The request is larger than ${Math.round(MAX_BODY_BYTES / 1048576)} MB: audio may be 25 MB, the image 10 MB and the history 10 MB.`);
 
 export interface HistoryMessage {
   role: "user" | "assistant";
@@ -18,10 +23,12 @@ export interface HistoryMessage {
 export interface GlassesRequest {
   audio: Uint8Array | null;
   image: { bytes: Uint8Array<ArrayBuffer>; mimeType: string } | null;
+  /** Why a picture that came was left out (it was incomplete), or null. */
+  imageProblem: string | null;
   history: HistoryMessage[];
   /** Free-text address, or "" when the phone shares no location. */
   location: string;
-  /** The phone's local time as sent (Dart format, no zone), or "". */
+  /** The phone's local time as sent (Dart format, no zone), or "" (also when it was unreadable: it is only context). */
   localTime: string;
   /** Typed text from curl users and other clients; goes before the transcript. */
   prompt: string;
@@ -47,11 +54,11 @@ function imageMimeType(bytes: Uint8Array): string | null {
   return null;
 }
 
-function textField(form: FormData, name: string): string {
+function textField(form: FormData, name: string, maxChars = MAX_TEXT_FIELD_CHARS): string {
   const value = form.get(name);
   if (value === null) return "";
   if (typeof value !== "string") throw bad(`${name} must be a text field, not a file.`);
-  if (value.length > MAX_TEXT_FIELD_CHARS) throw new GlassesHttpError(413, `${name} is longer than ${MAX_TEXT_FIELD_CHARS} characters.`);
+  if (value.length > maxChars) throw new GlassesHttpError(413, `${name} is longer than ${maxChars} characters.`);
   const unstorable = unstorableText(value);
   if (unstorable) throw bad(`${name} ${unstorable}.`);
   return value;
@@ -76,7 +83,6 @@ export function parseHistory(raw: string): HistoryMessage[] {
     throw bad('messages must be a JSON array like [{"role":"user","content":"…"}].');
   }
   if (!Array.isArray(parsed)) throw bad('messages must be a JSON array like [{"role":"user","content":"…"}].');
-  if (parsed.length > MAX_HISTORY_MESSAGES) throw new GlassesHttpError(413, `messages holds more than ${MAX_HISTORY_MESSAGES} entries.`);
   return parsed.map((entry, index) => {
     const { role, content } = (entry ?? {}) as { role?: unknown; content?: unknown };
     // The app maps its own system role to "user"; accept "system" from other clients the same way.
@@ -93,40 +99,95 @@ export function parseHistory(raw: string): HistoryMessage[] {
 
 const DART_OR_ISO_LOCAL_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** Reads and checks the form; a declared Content-Length over the limits is refused before the body is read. */
+/**
+ * The body, read by us up to MAX_BODY_BYTES: a declared Content-Length over it is refused
+ * before reading, and a chunked upload that grows past it is cut off with the same JSON
+ * 413 (rather than Bun's empty one at its own, higher limit).
+ */
+async function readBody(request: Request): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooBig();
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooBig();
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof GlassesHttpError) throw error;
+    throw bad("The request body could not be read: the upload broke off.");
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * A picture is complete when its format's end marker is there: JPEG's EOI (FF D9, maybe
+ * followed by padding), PNG's IEND chunk, WebP's RIFF size. A picture cut short in
+ * transfer would otherwise be stored and sent to the model half grey.
+ */
+function imageComplete(bytes: Uint8Array, mimeType: string): boolean {
+  if (mimeType === "image/jpeg") {
+    let end = bytes.length;
+    while (end > 2 && (bytes[end - 1] === 0x00 || bytes[end - 1] === 0xff) && !(bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9)) end--;
+    return end >= 4 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
+  }
+  if (mimeType === "image/png") {
+    const iend = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+    return bytes.length >= 20 && iend.every((b, i) => bytes[bytes.length - 8 + i] === b);
+  }
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  return bytes.length >= 12 && declared + 8 <= bytes.length;
+}
+
+/** Reads and checks the form. */
 export async function parseGlassesRequest(request: Request): Promise<GlassesRequest> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!contentType.includes("multipart/form-data") && !contentType.includes("application/x-www-form-urlencoded")) {
     throw bad("Send the request as multipart/form-data with the fields audio, image, messages, location and time.");
   }
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_AUDIO_BYTES + MAX_IMAGE_BYTES + 2 * MAX_TEXT_FIELD_CHARS) {
-    throw new GlassesHttpError(413, `The request is ${(declared / 1048576).toFixed(1)} MB; audio may be 25 MB and the image 10 MB.`);
-  }
+  const body = await readBody(request);
   let form: FormData;
   try {
-    form = await request.formData();
+    form = await new Response(body, { headers: { "content-type": contentType } }).formData();
   } catch {
     throw bad("The multipart body could not be read: it is truncated or malformed.");
   }
   const audio = await fileField(form, "audio", MAX_AUDIO_BYTES);
   const imageBytes = await fileField(form, "image", MAX_IMAGE_BYTES);
   let image: GlassesRequest["image"] = null;
+  let imageProblem: string | null = null;
   if (imageBytes) {
     const mimeType = imageMimeType(imageBytes);
     if (!mimeType) throw bad("The file image is not a JPEG, PNG or WebP picture (or it is corrupt).");
-    image = { bytes: imageBytes, mimeType };
+    // An incomplete picture is left out, not refused: the app cannot send it again, and the question still deserves an answer.
+    if (imageComplete(imageBytes, mimeType)) image = { bytes: imageBytes, mimeType };
+    else imageProblem = "The picture arrived incomplete and was left out.";
   }
-  const localTime = textField(form, "time").trim();
-  if (localTime !== "" && !DART_OR_ISO_LOCAL_TIME.test(localTime)) {
-    throw bad("time must be the local time like 2025-07-02 11:29:48.054846.");
-  }
+  // Only context for the model: a time in another format is left out rather than failing the request.
+  const sentTime = form.get("time");
+  const localTime = typeof sentTime === "string" && DART_OR_ISO_LOCAL_TIME.test(sentTime.trim()) ? sentTime.trim() : "";
   const prompt = textField(form, "prompt").trim();
   if (!audio && prompt === "") throw bad("Send a recording in the field audio (WAV) or a text prompt in the field prompt.");
   return {
     audio,
     image,
-    history: parseHistory(textField(form, "messages")),
+    imageProblem,
+    history: parseHistory(textField(form, "messages", MAX_HISTORY_BYTES)),
     location: textField(form, "location").trim(),
     localTime,
     prompt,

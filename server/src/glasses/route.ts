@@ -36,7 +36,10 @@ const openapiDetail: DocumentDecoration = {
   },
   responses: {
     200: {
-      description: "The answer. `debug.topic_changed` tells the app to drop its history.",
+      description:
+        "The answer. `debug.topic_changed` tells the app to drop its history (also sent when the history has outgrown the model's context window). " +
+        "A failure the wearer can act on (no model, a switched-off model, speech recognition or the model's provider failing, the database not answering) " +
+        "is also a 200: `message` is a short sentence for the display and `debug.error` is `{status, code, detail}` (set GLASSES_STRICT_HTTP_ERRORS=true for real statuses).",
       content: {
         "application/json": {
           example: {
@@ -49,11 +52,11 @@ const openapiDetail: DocumentDecoration = {
     },
     400: { description: "A field is missing or unreadable; `detail` names it." },
     401: { description: "Missing or unknown access token." },
-    409: { description: "The user has no model set up." },
-    413: { description: "audio over 25 MB or image over 10 MB." },
+    409: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the user has no model set up, or it is switched off." },
+    413: { description: "The body is over its limit (audio 25 MB, image 10 MB, history 10 MB)." },
     415: { description: "Audio format that needs ffmpeg, which is not installed." },
-    502: { description: "The model's provider failed; the user's message is saved." },
-    503: { description: "The speech model cannot be loaded; `detail` says which and what to do." },
+    502: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the model's provider or speech recognition failed; the user's message is saved." },
+    503: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the speech model cannot be loaded, or the database is not answering." },
   },
 };
 
@@ -74,8 +77,19 @@ export function glassesRoutes(identity: Identity, deps: GlassesDependencies) {
       return { detail: "Something went wrong on the server. Try again; if it keeps happening, tell the administrator." };
     }
   };
-  // The body is parsed by parseGlassesRequest, after authentication and with our own limits.
-  return new Elysia()
+  // Only POST answers; anything else is told so (without this, GET fell through to the web UI's page).
+  const onlyPost = ({ set }: { set: { status?: number | string; headers: Record<string, string | number> } }) => {
+    set.status = 405;
+    set.headers.allow = "POST";
+    return { detail: "This is the Noa app's custom-server endpoint: send a POST (multipart/form-data)." };
+  };
+  const hidden = { detail: { hide: true } };
+  const app = new Elysia()
+    // The body is parsed by parseGlassesRequest, after authentication and with our own limits.
     .post("/mm/mm/", answer, { parse: "none", detail: openapiDetail })
     .post("/mm/mm", answer, { parse: "none", detail: { ...openapiDetail, hide: true } });
+  for (const path of ["/mm/mm/", "/mm/mm"]) {
+    app.get(path, onlyPost, hidden).put(path, onlyPost, hidden).patch(path, onlyPost, hidden).delete(path, onlyPost, hidden);
+  }
+  return app;
 }

@@ -7,6 +7,11 @@
  * the reply service) before the model is asked, and the reply is finished after: a crash
  * in between leaves a reply that recovery ends FAILED with the reason, never words
  * without an answer.
+ *
+ * The Noa app shows only the HTTP reason phrase of a non-200 answer, so a failure the
+ * wearer can act on (no model, a switched-off model, speech or the provider failing,
+ * the database away) is answered 200 with a short sentence for the display and the
+ * would-be status in `debug.error` (GlassesFailure), unless GLASSES_STRICT_HTTP_ERRORS.
  */
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { TokenCaller } from "../accounts/index.ts";
@@ -15,6 +20,7 @@ import type { Db } from "../db/client.ts";
 import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
+import { AppError } from "../errors.ts";
 import { titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
 import type { MemoryService, MemoryTurn } from "../memory/index.ts";
@@ -23,6 +29,31 @@ import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./re
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
 
 export const DID_NOT_CATCH_THAT = "I didn't catch that. Please try again.";
+
+/**
+ * A failure the wearer can do something about. `display` fits the glasses' small screen;
+ * `detail` is the full sentence (as the strict HTTP answer and the saved reply's error).
+ */
+export class GlassesFailure extends Error {
+  override name = "GlassesFailure";
+  constructor(
+    readonly status: number,
+    readonly code: "NO_MODEL" | "MODEL_SWITCHED_OFF" | "SPEECH_UNAVAILABLE" | "TRANSCRIPTION_FAILED" | "PROVIDER_FAILED" | "DATABASE_UNAVAILABLE",
+    readonly display: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** The failures a wearer can act on, as GlassesFailure; null for anything else. */
+function asGlassesFailure(error: unknown): GlassesFailure | null {
+  if (error instanceof GlassesFailure) return error;
+  if (error instanceof AppError && error.code === "UNAVAILABLE") {
+    return new GlassesFailure(503, "DATABASE_UNAVAILABLE", "AIUI's database is not answering. Try again in a moment.", error.message);
+  }
+  return null;
+}
 /** Stored on the pending reply when answering broke for a reason that is not the provider's. */
 const ANSWER_BROKE = "Something went wrong on the server while answering. Try again; if it keeps happening, tell the administrator.";
 
@@ -48,6 +79,10 @@ export interface NoaResponse {
     usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number; estimated: boolean };
     timings: { stt_ms: number; llm_ms: number; total_ms: number };
     tts_error?: string;
+    /** Why the picture that came was not used. */
+    image_error?: string;
+    /** A failure answered as 200 (see GlassesFailure): the status it stands for, a code and the full sentence. */
+    error?: { status: number; code: string; detail: string };
   };
   /** Plain base64 MP3, only when spoken answers are on and speech worked. */
   audio?: string;
@@ -65,10 +100,14 @@ async function transcribe(deps: GlassesDependencies, audio: Uint8Array, language
   if (isSilent(samples)) return { text: "", ms: 0 };
   try {
     const transcript = await deps.speech.transcribe(samples, language ? { language } : {});
-    return { text: transcript.text.trim(), ms: transcript.ms };
+    return { text: transcript.text.trim(), ms: Math.round(transcript.ms) };
   } catch (error) {
-    if (error instanceof SpeechModelUnavailableError) throw new GlassesHttpError(503, error.message);
-    if (error instanceof TranscriptionError) throw new GlassesHttpError(502, `Speech recognition failed: ${error.message}`);
+    if (error instanceof SpeechModelUnavailableError) {
+      throw new GlassesFailure(503, "SPEECH_UNAVAILABLE", "Speech recognition is not available. Tell your AIUI administrator.", error.message);
+    }
+    if (error instanceof TranscriptionError) {
+      throw new GlassesFailure(502, "TRANSCRIPTION_FAILED", "Speech recognition failed. Please try again.", `Speech recognition failed: ${error.message}`);
+    }
     throw error;
   }
 }
@@ -78,13 +117,36 @@ function saidNothing(text: string): boolean {
   return text.replace(/\[[^\]]*\]|\([^)]*\)|[\s.,!?…-]/g, "") === "";
 }
 
+/** The models that answer: checked before anything is transcribed (a paid speech service may be asked). */
 async function modelsFor(db: Db, userId: string, setup: GlassesSetup): Promise<{ main: AiModel; forImages: AiModel | null }> {
+  if (setup.model && !setup.model.active) {
+    throw new GlassesFailure(
+      409,
+      "MODEL_SWITCHED_OFF",
+      `Your glasses' model ${setup.model.name} is switched off. Switch it on in AIUI.`,
+      `The model "${setup.model.name}" chosen for your glasses is switched off: switch it on, or choose another in the glasses settings.`,
+    );
+  }
   const main =
     setup.model ?? (await db.aiModel.findFirst({ where: { userId, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }));
   if (!main) {
-    throw new GlassesHttpError(409, "No model is set up for your glasses. Add a model in AIUI, or choose one in its glasses settings.");
+    throw new GlassesFailure(
+      409,
+      "NO_MODEL",
+      "No model is set up for your glasses. Add one in AIUI.",
+      "No model is set up for your glasses. Add a model in AIUI, or choose one in its glasses settings.",
+    );
   }
-  return { main, forImages: setup.imageModel };
+  // A switched-off picture model is as good as none: pictures go to the main model.
+  return { main, forImages: setup.imageModel?.active ? setup.imageModel : null };
+}
+
+/**
+ * The history rule: the app sent `sent` earlier messages and the context window left out
+ * `dropped` of them. Less than half kept means the app's list has outgrown the model.
+ */
+export function historyMostlyDropped(sent: number, dropped: number): boolean {
+  return sent > 0 && dropped > 0 && sent - dropped < sent / 2;
 }
 
 function contextLines(request: GlassesRequest): string {
@@ -165,21 +227,56 @@ async function saveExchange(
   return { chat, replyId };
 }
 
-/** `caller`: the token's owner and their fenced client (accounts/identity.ts). */
+/**
+ * `caller`: the token's owner and their fenced client (accounts/identity.ts). Failures the
+ * wearer can act on come back as a 200 answer (see GlassesFailure) unless strict HTTP
+ * errors are configured; other failures are thrown for the route to answer.
+ */
 export async function answerGlasses(deps: GlassesDependencies, caller: TokenCaller, request: GlassesRequest): Promise<NoaResponse> {
   const started = performance.now();
+  const understood = { text: "", sttMs: 0 };
+  try {
+    return await answer(deps, caller, request, started, understood);
+  } catch (error) {
+    const failure = asGlassesFailure(error);
+    if (!failure) throw error;
+    if (deps.config.glasses.strictHttpErrors) throw new GlassesHttpError(failure.status, failure.detail);
+    return {
+      user_prompt: understood.text,
+      message: failure.display,
+      debug: {
+        topic_changed: false,
+        error: { status: failure.status, code: failure.code, detail: failure.detail },
+        timings: { stt_ms: understood.sttMs, llm_ms: 0, total_ms: Math.round(performance.now() - started) },
+      },
+    };
+  }
+}
+
+async function answer(
+  deps: GlassesDependencies,
+  caller: TokenCaller,
+  request: GlassesRequest,
+  started: number,
+  understood: { text: string; sttMs: number },
+): Promise<NoaResponse> {
   const { db, userId } = caller;
   const setup = await glassesSetupOf(db, userId);
+  const { main, forImages } = await modelsFor(db, userId, setup);
 
   const heard = request.audio ? await transcribe(deps, request.audio, setup.language) : { text: "", ms: 0 };
   const spoken = saidNothing(heard.text) ? "" : heard.text;
   const userText = [request.prompt, spoken].filter(Boolean).join("\n");
-  const timings = (llmMs: number) => ({ stt_ms: heard.ms, llm_ms: llmMs, total_ms: Math.round(performance.now() - started) });
+  understood.text = userText;
+  understood.sttMs = heard.ms;
   if (userText === "") {
-    return { user_prompt: "", message: DID_NOT_CATCH_THAT, debug: { topic_changed: false, timings: timings(0) } };
+    return {
+      user_prompt: "",
+      message: DID_NOT_CATCH_THAT,
+      debug: { topic_changed: false, timings: { stt_ms: heard.ms, llm_ms: 0, total_ms: Math.round(performance.now() - started) } },
+    };
   }
 
-  const { main, forImages } = await modelsFor(db, userId, setup);
   const useImageModel = request.image !== null && !main.supportsImages && forImages !== null;
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
@@ -195,8 +292,9 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   try {
     return await answerSaved(deps, { request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms, memory });
   } catch (error) {
-    // The reply must not stay pending: a provider failure says why, anything else says something broke.
-    const reason = error instanceof GlassesHttpError ? error.detail : ANSWER_BROKE;
+    // The reply must not stay pending: a failure the wearer is told about says why, anything else says something broke.
+    const failure = asGlassesFailure(error);
+    const reason = failure ? failure.detail : error instanceof GlassesHttpError ? error.detail : ANSWER_BROKE;
     await deps.replies.finishHeld(replyId, { content: "", status: "FAILED", error: reason });
     throw error;
   } finally {
@@ -229,7 +327,9 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
   const imageNote =
     request.image && !imageSeen
       ? " The user also sent a picture from their glasses, but you cannot see pictures: if the request needs it, say briefly that the picture could not be read."
-      : "";
+      : request.imageProblem
+        ? " The user's glasses sent a picture, but it arrived incomplete: if the request needs it, say briefly that the picture could not be read."
+        : "";
   const userContent: string | ChatCompletionContentPart[] =
     request.image && imageSeen
       ? [
@@ -252,6 +352,9 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
   });
   // The newest message is always kept, last: it carries the picture when the model can see it.
   const messages: ChatCompletionMessageParam[] = [...conversation.messages.slice(0, -1), { role: "user", content: userContent }];
+  // The app never trims its history; when the context rule keeps less than half of it,
+  // say the topic changed, so the app starts afresh instead of sending more and more.
+  const historyOutgrown = !topicChanged && historyMostlyDropped(request.history.length, conversation.dropped);
 
   let answer: Answer;
   try {
@@ -263,7 +366,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
     });
   } catch (error) {
     if (!(error instanceof ProviderFailure)) throw error;
-    throw new GlassesHttpError(502, error.message);
+    throw new GlassesFailure(502, "PROVIDER_FAILED", "Your model did not answer. Please try again.", error.message);
   }
 
   // The same cap as streamed replies: a longer answer is kept up to it and ends FAILED.
@@ -286,7 +389,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
     user_prompt: userText,
     message: text,
     debug: {
-      topic_changed: topicChanged,
+      topic_changed: topicChanged || historyOutgrown,
       model: model.providerModelId,
       chat_id: chatId,
       image_seen: request.image ? imageSeen : undefined,
@@ -297,6 +400,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
         estimated: answer.usageEstimated,
       },
       timings: timings(answer.ms),
+      ...(request.imageProblem ? { image_error: request.imageProblem } : {}),
     },
   };
   if (setup.spokenAnswers && text) {
