@@ -119,22 +119,29 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
 }
 
 /**
- * libsql has no busy timeout by default (a locked file fails at once) and opens a new
- * connection after every transaction, which would lose a pragma set once: the busy timeout
- * is set again on each new connection, before its first statement.
+ * Settings of every SQLite connection, which libsql loses because it opens a new connection
+ * after every transaction: they are set again on each new connection, before its first
+ * statement.
+ * - busy_timeout: libsql has none by default (a locked file fails at once).
+ * - synchronous = NORMAL: in WAL mode a commit then appends to the log without waiting for
+ *   the disk; the log is synced at checkpoints. A crash of AIUI loses nothing; a power cut
+ *   or OS crash may lose the last commits (never the file's integrity). FULL made every
+ *   commit wait ~5 ms for fsync on the event loop. See docs/decisions/0011-sqlite-durability.md.
  */
 async function sqliteAdapter(url: string, timeoutMs: number) {
   const { PrismaLibSQL } = await import("@prisma/adapter-libsql");
-  if (timeoutMs <= 0) return new PrismaLibSQL({ url });
-  const busyTimeout = `PRAGMA busy_timeout = ${Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS)}`;
-  class WithBusyTimeout extends PrismaLibSQL {
+  const settings = [
+    ...(timeoutMs > 0 ? [`PRAGMA busy_timeout = ${Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS)}`] : []),
+    "PRAGMA synchronous = NORMAL",
+  ];
+  class WithConnectionSettings extends PrismaLibSQL {
     override createClient(config: ConstructorParameters<typeof PrismaLibSQL>[0]) {
       const client = super.createClient(config);
       let fresh = true;
       const prepared = async () => {
         if (!fresh) return;
         fresh = false;
-        await client.execute(busyTimeout);
+        for (const statement of settings) await client.execute(statement);
       };
       const execute = client.execute.bind(client) as (...args: unknown[]) => Promise<unknown>;
       const transaction = client.transaction.bind(client);
@@ -153,7 +160,7 @@ async function sqliteAdapter(url: string, timeoutMs: number) {
       });
     }
   }
-  return new WithBusyTimeout({ url });
+  return new WithConnectionSettings({ url });
 }
 
 /**
