@@ -88,15 +88,18 @@ export interface NoaResponse {
   audio?: string;
 }
 
-async function transcribe(deps: GlassesDependencies, audio: Uint8Array, language: string): Promise<{ text: string; ms: number }> {
-  let samples: Float32Array;
+/** The recording as 16 kHz samples, decoded in the audio worker; a broken or refused recording is the client's 4xx. */
+async function decodeRecording(deps: GlassesDependencies, audio: Uint8Array): Promise<Float32Array> {
   try {
-    samples = await decodeAudio(audio, { ffmpegPath: deps.config.speech.ffmpegPath });
+    return await decodeAudio(audio, { ffmpegPath: deps.config.speech.ffmpegPath });
   } catch (error) {
     if (error instanceof UnsupportedAudioError) throw new GlassesHttpError(415, error.message);
     if (error instanceof AudioDecodeError) throw new GlassesHttpError(400, `The file audio could not be read: ${error.message}`);
     throw error;
   }
+}
+
+async function transcribe(deps: GlassesDependencies, samples: Float32Array, language: string): Promise<{ text: string; ms: number }> {
   if (isSilent(samples)) return { text: "", ms: 0 };
   try {
     const transcript = await deps.speech.transcribe(samples, language ? { language } : {});
@@ -261,10 +264,13 @@ async function answer(
   understood: { text: string; sttMs: number },
 ): Promise<NoaResponse> {
   const { db, userId } = caller;
+  // Decoding first: a recording that cannot be used is refused before the database is asked anything.
+  const samples = request.audio ? await decodeRecording(deps, request.audio) : null;
   const setup = await glassesSetupOf(db, userId);
+  // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
   const { main, forImages } = await modelsFor(db, userId, setup);
 
-  const heard = request.audio ? await transcribe(deps, request.audio, setup.language) : { text: "", ms: 0 };
+  const heard = samples ? await transcribe(deps, samples, setup.language) : { text: "", ms: 0 };
   const spoken = saidNothing(heard.text) ? "" : heard.text;
   const userText = [request.prompt, spoken].filter(Boolean).join("\n");
   understood.text = userText;
