@@ -190,6 +190,26 @@ const rows: Row[] = [
     check: (d) => expect(d.regenerate.status).toBe("STREAMING"),
   },
   {
+    field: "editMessage",
+    // The new version's reply fails in the background (nothing listens on the model's port).
+    operation: () => ({
+      query: `mutation($id: ID!) { editMessage(messageId: $id, content: "edited") { message { content versionIds } reply { status } } }`,
+      variables: { id: messageId },
+    }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.editMessage.message.content).toBe("edited");
+      expect(d.editMessage.message.versionIds).toHaveLength(2);
+      expect(d.editMessage.reply.status).toBe("STREAMING");
+    },
+  },
+  {
+    field: "switchVersion",
+    operation: () => ({ query: `mutation($id: ID!) { switchVersion(messageId: $id) { id } }`, variables: { id: messageId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.switchVersion.id).toBe(chatId),
+  },
+  {
     field: "cancelReply",
     // A message that is not streaming comes back unchanged.
     operation: () => ({ query: `mutation($id: ID!) { cancelReply(messageId: $id) { content status } }`, variables: { id: messageId } }),

@@ -50,6 +50,27 @@ export class TestClient {
     return (await response.json()) as GraphQLResult<T>;
   }
 
+  /**
+   * A request with files, as a browser's urql sends it (GraphQL multipart request spec):
+   * `files` maps a variable path such as "variables.images.0" to the file put there.
+   */
+  async upload<T = Record<string, any>>(query: string, variables: Record<string, unknown>, files: Record<string, Blob>): Promise<GraphQLResult<T>> {
+    const form = new FormData();
+    form.append("operations", JSON.stringify({ query, variables }));
+    const paths = Object.keys(files);
+    form.append("map", JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [path]]))));
+    for (const [i, path] of paths.entries()) form.append(String(i), files[path]!, (files[path] as File).name ?? `file${i}`);
+    const response = await this.app.handle(
+      new Request("http://aiui.test/graphql", {
+        method: "POST",
+        headers: { [CSRF_HEADER]: "1", "x-forwarded-for": this.address, ...(this.cookie ? { cookie: this.cookie } : {}) },
+        body: form,
+      }),
+    );
+    this.lastResponse = response;
+    return (await response.json()) as GraphQLResult<T>;
+  }
+
   /** Like request, but fails the test on any GraphQL error. */
   async data<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const result = await this.request<T>(query, variables);

@@ -1,11 +1,17 @@
 /** Chats: what other features may use. */
 export {
+  type BranchPageArgs,
   checkMessageContent,
   createChat,
   DEFAULT_CHAT_TITLE,
   deleteChat,
   getChat,
   MAX_MESSAGE_LENGTH,
+  MESSAGES_PER_PAGE,
+  pageOfBranch,
   renameChat,
+  switchVersion,
   titleFromMessage,
 } from "./service.ts";
+export { newMessageId } from "./ids.ts";
+export { loadTree, MessageTree, type TreeNode } from "./tree.ts";

@@ -2,6 +2,7 @@
 import type { Db } from "../db/client.ts";
 import type { Chat, ChatSource } from "../db/generated/sqlite/client.ts";
 import { invalidInput, notFound } from "../errors.ts";
+import { loadTree } from "./tree.ts";
 
 export const MAX_TITLE_LENGTH = 120;
 /** The title of a chat created without one; the first user message replaces it. */
@@ -80,4 +81,64 @@ export async function renameChat(db: Db, id: string, title: string): Promise<Cha
 export async function deleteChat(db: Db, id: string): Promise<void> {
   const { count } = await db.chat.deleteMany({ where: { id } });
   if (count === 0) throw notFound("Chat");
+}
+
+/**
+ * Shows the version of the conversation that contains `messageId`: the chat's current
+ * leaf becomes the newest leaf below that message. A message already on the branch shown
+ * changes nothing. The chat keeps its place in the chat list (updatedAt is kept).
+ */
+export async function switchVersion(db: Db, messageId: string): Promise<Chat> {
+  const message = await db.message.findUnique({ where: { id: messageId }, select: { chatId: true } });
+  if (!message) throw notFound("Message");
+  const chat = await getChat(db, message.chatId);
+  const tree = await loadTree(db, chat.id);
+  if (tree.branch(chat.currentLeafId).some((node) => node.id === messageId)) return chat;
+  const leaf = tree.newestLeafUnder(messageId);
+  if (!leaf) throw notFound("Message");
+  return db.chat.update({ where: { id: chat.id }, data: { currentLeafId: leaf.id, updatedAt: chat.updatedAt } });
+}
+
+export const MESSAGES_PER_PAGE = 50;
+export const MAX_MESSAGES_PER_PAGE = 500;
+
+export interface BranchPageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  /** A message to show in the middle of the page (e.g. a search hit). */
+  around?: string | null;
+}
+
+/**
+ * Which slice of `branch` (start inclusive, end exclusive) a page asks for. Cursors are
+ * message ids. Without arguments: the newest MESSAGES_PER_PAGE. `last`/`before` page back
+ * towards the first message, `first`/`after` forward, `around` centres on one message.
+ */
+export function pageOfBranch(branch: readonly { id: string }[], args: BranchPageArgs): { start: number; end: number } {
+  for (const name of ["first", "last"] as const) {
+    const value = args[name];
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_MESSAGES_PER_PAGE)) {
+      throw invalidInput(name, `${name} must be a whole number from 0 to ${MAX_MESSAGES_PER_PAGE}.`);
+    }
+  }
+  const indexOf = (field: "after" | "before" | "around", id: string) => {
+    const index = branch.findIndex((node) => node.id === id);
+    if (index === -1) throw invalidInput(field, `${field} names a message that is not in the conversation shown (switch to its version first).`);
+    return index;
+  };
+  const size = args.first ?? args.last ?? MESSAGES_PER_PAGE;
+  if (args.around != null) {
+    const index = indexOf("around", args.around);
+    const end = Math.min(branch.length, Math.max(0, index - Math.floor(size / 2)) + size);
+    return { start: Math.max(0, end - size), end };
+  }
+  if (args.first != null || args.after != null) {
+    const start = args.after != null ? indexOf("after", args.after) + 1 : 0;
+    const limit = args.before != null ? indexOf("before", args.before) : branch.length;
+    return { start: Math.min(start, limit), end: Math.max(start, Math.min(limit, start + size)) };
+  }
+  const end = args.before != null ? indexOf("before", args.before) : branch.length;
+  return { start: Math.max(0, end - size), end };
 }

@@ -4,7 +4,8 @@
  * pass the viewer's fenced client (accounts/fence.ts), and generation runs in the
  * background on the owner's fenced client, outliving the request that started it.
  */
-import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/index.ts";
+import type { ImageUpload } from "../attachments/index.ts";
+import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, type MessageTree, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, Message } from "../db/generated/sqlite/client.ts";
@@ -13,8 +14,9 @@ import { AppError, invalidInput, notFound } from "../errors.ts";
 import { getModel } from "../models/index.ts";
 import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
-import { HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import type { HistoryMessage } from "./conversation.ts";
 import { generateReply } from "./generator.ts";
+import { readBranch } from "./history.ts";
 import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
 import { INTERRUPTED } from "./provider-errors.ts";
 
@@ -121,21 +123,65 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /**
-   * The chat's recent messages, oldest first, in one read that serves three purposes:
-   * refusing while a reply is still streaming, telling a chat's first message, and the
-   * conversation the model is sent (the send path is the time to first token).
+   * The chat's message tree, refused while a reply is still being written in it: one read
+   * (ids only) that tells the branch to answer, the chat's first message, and whether it is
+   * busy. The send path is the time to first token.
    */
-  async function recentMessages(db: Db, chatId: string): Promise<(HistoryMessage & { id: string; createdAt: Date })[]> {
-    const recent = await db.message.findMany({
-      where: { chatId },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: HISTORY_LIMIT,
-      select: { id: true, role: true, content: true, status: true, createdAt: true },
-    });
-    if (recent.some((m) => m.status === "STREAMING")) {
-      throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
+  async function idleTree(db: Db, chatId: string): Promise<MessageTree> {
+    const tree = await loadTree(db, chatId);
+    if (tree.streaming) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it or cancel it.");
+    return tree;
+  }
+
+  /** Chats from the glasses stay as they happened (the Noa app keeps its own history): no versions. */
+  function refuseVersionsIn(chat: Chat, field: string): void {
+    if (chat.source === "GLASSES") {
+      throw invalidInput(field, "Chats from your glasses keep their messages as they happened: continue with a new message instead.");
     }
-    return recent.reverse();
+  }
+
+  /**
+   * Stores the user's message after `parentId` (with its pictures) and an empty STREAMING reply
+   * after it, makes the reply the chat's current leaf and starts generating it.
+   */
+  async function ask(
+    db: Db,
+    chat: Chat,
+    model: AiModel,
+    question: { parentId: string | null; content: string; images: ImageUpload[] },
+    tree: MessageTree,
+    chatChanges: { title?: string },
+  ): Promise<SentMessage> {
+    const history = await readBranch(db, tree, question.parentId, model.supportsImages);
+    const { images } = question;
+    const message = await db.message.create({
+      data: {
+        chatId: chat.id,
+        parentId: question.parentId,
+        role: "USER",
+        content: question.content,
+        status: "COMPLETE",
+        ...(images.length
+          ? { attachments: { create: images.map((image) => ({ mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes })) } }
+          : {}),
+      },
+    });
+    // One millisecond later, so the reply sorts after the question on every database.
+    const reply = await db.message.create({
+      data: { chatId: chat.id, parentId: message.id, role: "ASSISTANT", content: "", status: "STREAMING", createdAt: new Date(message.createdAt.getTime() + 1) },
+    });
+    const asked: HistoryMessage = {
+      role: "USER",
+      content: question.content,
+      status: "COMPLETE",
+      ...(images.length ? (model.supportsImages ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.bytes })) } : { unseenImages: images.length }) : {}),
+    };
+    start(db, reply, model, chat.id, [...history, asked]);
+    const updated = await db.chat.update({
+      where: { id: chat.id },
+      data: { ...chatChanges, currentLeafId: reply.id, ...(model.id !== chat.modelId ? { modelId: model.id } : {}), updatedAt: new Date() },
+    });
+    return { chat: updated, message, reply };
   }
 
   return {
@@ -145,59 +191,86 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
     /**
      * Stores the user's message first, then the reply in state STREAMING, and starts
-     * generating in the background. `db` is the viewer's fenced client.
+     * generating in the background. Without `chatId` a new chat is started with the model
+     * `modelId`, titled after the message. `db` is the viewer's fenced client.
      */
-    async sendMessage(db: Db, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+    async sendMessage(
+      db: Db,
+      input: { ownerId: string; chatId?: string | null; content: string; modelId?: string | null; images?: ImageUpload[] },
+    ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
+      const images = input.images ?? [];
+      if (input.chatId == null) {
+        if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
+        const model = await getModel(db, input.modelId);
+        if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+        const chat = await createChat(db, input.ownerId, { title: titleFromMessage(content), modelId: model.id });
+        return ask(db, chat, model, { parentId: null, content, images }, await idleTree(db, chat.id), {});
+      }
       const chat = await chatWithModel(db, input.chatId);
       const model = await modelFor(db, chat, input.modelId);
-      const { history, message, reply } = await exclusively(chat.id, async () => {
-        const history = await recentMessages(db, chat.id);
-        const message = await db.message.create({ data: { chatId: chat.id, role: "USER", content, status: "COMPLETE" } });
-        // One millisecond later, so the reply sorts after the question on every database.
-        const reply = await db.message.create({
-          data: { chatId: chat.id, role: "ASSISTANT", content: "", status: "STREAMING", createdAt: new Date(message.createdAt.getTime() + 1) },
-        });
-        return { history, message, reply };
+      return exclusively(chat.id, async () => {
+        const tree = await idleTree(db, chat.id);
+        const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !tree.hasUserMessage();
+        const parentId = tree.leaf(chat.currentLeafId)?.id ?? null;
+        return ask(db, chat, model, { parentId, content, images }, tree, firstUserMessage ? { title: titleFromMessage(content) } : {});
       });
-      const firstUserMessage = chat.title === DEFAULT_CHAT_TITLE && !history.some((m) => m.role === "USER");
-      start(db, reply, model, chat.id, [...history, message]);
-      const updated = await db.chat.update({
-        where: { id: chat.id },
-        data: {
-          ...(firstUserMessage ? { title: titleFromMessage(content) } : {}),
-          ...(model.id !== chat.modelId ? { modelId: model.id } : {}),
-          updatedAt: new Date(),
-        },
-      });
-      return { chat: updated, message, reply };
     },
 
-    /** Replaces the chat's last reply with a new one (or answers a last message left without one). */
-    async regenerate(db: Db, input: { chatId: string; modelId?: string | null }): Promise<Message> {
+    /**
+     * A new version of one of the user's messages: stored next to the original (same
+     * parent, with the original's pictures), answered by a new reply, and shown from now on.
+     * The original and its replies stay, one version back.
+     */
+    async editMessage(db: Db, input: { messageId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+      const content = checkMessageContent(input.content);
+      const original = await db.message.findUnique({
+        where: { id: input.messageId },
+        select: { chatId: true, parentId: true, role: true, attachments: { select: { mimeType: true, data: true } } },
+      });
+      if (!original) throw notFound("Message");
+      if (original.role !== "USER") throw invalidInput("messageId", "Only your own messages can be edited; regenerate a reply instead.");
+      const chat = await chatWithModel(db, original.chatId);
+      refuseVersionsIn(chat, "messageId");
+      const model = await modelFor(db, chat, input.modelId);
+      const images = original.attachments
+        .filter((attachment) => attachment.mimeType.startsWith("image/"))
+        .map((attachment) => ({ mimeType: attachment.mimeType, bytes: new Uint8Array(attachment.data) }));
+      return exclusively(chat.id, async () => {
+        const tree = await idleTree(db, chat.id);
+        return ask(db, chat, model, { parentId: original.parentId, content, images }, tree, {});
+      });
+    },
+
+    /**
+     * A new reply to a question, next to the earlier ones (they stay, as versions): by default
+     * to the question of the chat's last reply (or to a last question left without one);
+     * `messageId` names another reply to redo. The new reply is shown from now on.
+     */
+    async regenerate(db: Db, input: { chatId: string; messageId?: string | null; modelId?: string | null }): Promise<Message> {
       const chat = await chatWithModel(db, input.chatId);
+      if (input.messageId != null) refuseVersionsIn(chat, "messageId");
       const model = await modelFor(db, chat, input.modelId);
       const { history, reply } = await exclusively(chat.id, async () => {
-        const recent = await recentMessages(db, chat.id);
-        const last = recent.at(-1);
-        const history = last?.role === "ASSISTANT" ? recent.slice(0, -1) : recent;
-        const question = history.at(-1);
-        // Checked before anything is deleted: a chat whose last reply answers nothing keeps it.
+        const tree = await idleTree(db, chat.id);
+        const target = input.messageId != null ? tree.nodes.get(input.messageId) : tree.leaf(chat.currentLeafId);
+        if (input.messageId != null && target?.role !== "ASSISTANT") throw notFound("Reply");
+        const question = target?.role === "ASSISTANT" ? tree.parentOf(target) : target;
         if (question?.role !== "USER") throw invalidInput("chatId", "This chat has no message to answer yet.");
-        if (last?.role === "ASSISTANT") await db.message.delete({ where: { id: last.id } });
+        // A reply that answered nothing useful (failed, or nothing at all) in a chat from the
+        // glasses is replaced: those chats stay linear. Elsewhere earlier replies stay as versions.
+        if (chat.source === "GLASSES" && target?.role === "ASSISTANT") await db.message.delete({ where: { id: target.id } });
+        const history = await readBranch(db, tree, question.id, model.supportsImages);
         const reply = await db.message.create({
-          data: {
-            chatId: chat.id,
-            role: "ASSISTANT",
-            content: "",
-            status: "STREAMING",
-            createdAt: new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)),
-          },
+          data: { chatId: chat.id, parentId: question.id, role: "ASSISTANT", content: "", status: "STREAMING" },
         });
         return { history, reply };
       });
       start(db, reply, model, chat.id, history);
-      await db.chat.update({ where: { id: chat.id }, data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) } });
+      await db.chat.update({
+        where: { id: chat.id },
+        data: { currentLeafId: reply.id, updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) },
+      });
       return reply;
     },
 

@@ -7,9 +7,9 @@ import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "open
 import type { TokenCaller } from "../accounts/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
-import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
+import type { AiModel, Chat, Prisma } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
-import { titleFromMessage } from "../chats/index.ts";
+import { newMessageId, titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, speak } from "../generation/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
@@ -104,8 +104,9 @@ async function startsNewTopic(deps: GlassesDependencies, model: AiModel, history
 }
 
 /**
- * Saves the user's words (with the picture) in the current glasses chat, or in a new one,
- * in one write that also marks the chat as recently active.
+ * Saves the user's words (with the picture) in the current glasses chat, after its last
+ * message, or in a new one, in one write that also makes it the chat's current leaf and
+ * marks the chat as recently active. Glasses chats stay linear (docs/decisions/0008-message-tree.md).
  */
 async function saveUserMessage(
   db: Db,
@@ -115,8 +116,10 @@ async function saveUserMessage(
   modelId: string,
   userText: string,
   image: GlassesRequest["image"],
-): Promise<Chat> {
+): Promise<{ chat: Chat; messageId: string }> {
+  const messageId = newMessageId();
   const message = {
+    id: messageId,
     role: "USER" as const,
     content: userText,
     ...(image ? { attachments: { create: { mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes } } } : {}),
@@ -124,13 +127,23 @@ async function saveUserMessage(
   const current = startNew ? null : setup.currentChat;
   if (current) {
     const switched = current.modelId === modelId ? {} : { modelId };
-    return db.chat.update({ where: { id: current.id }, data: { ...switched, updatedAt: new Date(), messages: { create: message } } });
+    const chat = await db.chat.update({
+      where: { id: current.id },
+      data: { ...switched, updatedAt: new Date(), currentLeafId: messageId, messages: { create: { ...message, parentId: current.currentLeafId } } },
+    });
+    return { chat, messageId };
   }
   const chat = await db.chat.create({
-    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, messages: { create: message } },
+    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, currentLeafId: messageId, messages: { create: message } },
   });
   await db.glassesSettings.update({ where: { userId }, data: { currentChatId: chat.id } });
-  return chat;
+  return { chat, messageId };
+}
+
+/** The model's answer (or its failure), after the user's message, as the chat's new leaf. */
+function saveReply(db: Db, chatId: string, parentId: string, reply: Omit<Prisma.MessageCreateWithoutChatInput, "id" | "role" | "parentId">) {
+  const id = newMessageId();
+  return db.chat.update({ where: { id: chatId }, data: { currentLeafId: id, messages: { create: { ...reply, id, parentId, role: "ASSISTANT" } } } });
 }
 
 /** `caller`: the token's owner and their fenced client (accounts/identity.ts). */
@@ -155,7 +168,7 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved before anything else can fail.
-  const chat = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
+  const { chat, messageId } = await saveUserMessage(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
 
   const persona = setup.persona || DEFAULT_GLASSES_PERSONA;
   const imageNote =
@@ -194,23 +207,19 @@ export async function answerGlasses(deps: GlassesDependencies, caller: TokenCall
     });
   } catch (error) {
     if (!(error instanceof ProviderFailure)) throw error;
-    await db.message.create({ data: { chatId: chat.id, role: "ASSISTANT", content: "", status: "FAILED", error: error.message } });
+    await saveReply(db, chat.id, messageId, { content: "", status: "FAILED", error: error.message });
     throw new GlassesHttpError(502, error.message);
   }
 
   const text = answer.text.trim();
-  await db.message.create({
-    data: {
-      chatId: chat.id,
-      role: "ASSISTANT",
-      content: text,
-      status: "COMPLETE",
-      promptTokens: answer.promptTokens,
-      completionTokens: answer.completionTokens,
-      usageEstimated: answer.usageEstimated,
-      cost: costOf(model, answer.promptTokens, answer.completionTokens),
-      latencyMs: answer.ms,
-    },
+  await saveReply(db, chat.id, messageId, {
+    content: text,
+    status: "COMPLETE",
+    promptTokens: answer.promptTokens,
+    completionTokens: answer.completionTokens,
+    usageEstimated: answer.usageEstimated,
+    cost: costOf(model, answer.promptTokens, answer.completionTokens),
+    latencyMs: answer.ms,
   });
 
   const response: NoaResponse = {

@@ -1,14 +1,48 @@
-import { createChat, deleteChat, getChat, renameChat } from "../chats/index.ts";
+import { queryFromInfo } from "@pothos/plugin-prisma";
+import { createChat, deleteChat, getChat, loadTree, pageOfBranch, renameChat, switchVersion } from "../chats/index.ts";
+import type { Db } from "../db/client.ts";
+import type { Message } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
-import { requireViewer } from "./context.ts";
+import { type GraphQLContext, requireViewer } from "./context.ts";
 
 const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
 const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
 export const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
 
-builder.prismaObject("Message", {
+/** Versions already known for a row (the branch page read the chat's tree); else one query per parent. */
+const VERSIONS = Symbol("versionIds");
+type MessageRow = Message & { [VERSIONS]?: string[] };
+
+/** Per request: the versions of each parent's children, read once however many messages ask. */
+const versionLoads = new WeakMap<GraphQLContext, Map<string, Promise<string[]>>>();
+function versionsOf(ctx: GraphQLContext, db: Db, message: MessageRow): Promise<string[]> {
+  const known = message[VERSIONS];
+  if (known) return Promise.resolve(known);
+  const loads = versionLoads.get(ctx) ?? new Map<string, Promise<string[]>>();
+  versionLoads.set(ctx, loads);
+  const key = `${message.chatId}/${message.parentId ?? ""}`;
+  let load = loads.get(key);
+  if (!load) {
+    load = db.message
+      .findMany({ where: { chatId: message.chatId, parentId: message.parentId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } })
+      .then((rows) => rows.map((row) => row.id));
+    loads.set(key, load);
+  }
+  return load;
+}
+
+const MessageRef = builder.prismaObject("Message", {
   fields: (t) => ({
     id: t.exposeID("id"),
+    parentId: t.exposeID("parentId", {
+      nullable: true,
+      description: "The message this one follows (a reply's question, a question's previous reply); null for a chat's first message.",
+    }),
+    versionIds: t.idList({
+      description:
+        "This message and its other versions (edits of a question, regenerated replies: the messages with the same parent), oldest first. Show one with switchVersion.",
+      resolve: (message, _args, ctx) => versionsOf(ctx, ctx.db, message),
+    }),
     role: t.expose("role", { type: MessageRoleEnum }),
     content: t.exposeString("content"),
     status: t.expose("status", { type: MessageStatusEnum }),
@@ -33,10 +67,42 @@ builder.prismaObject("Chat", {
     model: t.relation("model", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    messages: t.relatedConnection("messages", {
-      description: "Oldest first; `last`/`before` page back from the newest.",
-      cursor: "id",
-      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    messages: t.connection({
+      type: MessageRef,
+      description:
+        "The conversation shown: the branch from the first message to the chat's current leaf (one version of each message), oldest first. " +
+        "Cursors are message ids. Without arguments the newest 50; `last`/`before` page back, `first`/`after` forward, `around` centres a page on one message.",
+      args: { around: t.arg.id({ required: false, description: "A message of the branch shown to put in the middle of the page." }) },
+      resolve: async (chat, args, ctx, info) => {
+        const tree = await loadTree(ctx.db, chat.id);
+        const branch = tree.branch(chat.currentLeafId);
+        const { start, end } = pageOfBranch(branch, {
+          first: args.first,
+          after: args.after,
+          last: args.last,
+          before: args.before,
+          around: args.around == null ? null : String(args.around),
+        });
+        const ids = branch.slice(start, end).map((node) => node.id);
+        const query = queryFromInfo({ context: ctx, info, typeName: "Message", path: ["edges", "node"] });
+        const rows: MessageRow[] = ids.length ? await ctx.db.message.findMany({ ...query, where: { chatId: chat.id, id: { in: ids } } }) : [];
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const edges = ids.flatMap((id) => {
+          const node = byId.get(id);
+          if (!node) return [];
+          node[VERSIONS] = tree.versionsOf(id);
+          return [{ cursor: id, node }];
+        });
+        return {
+          edges,
+          pageInfo: {
+            hasPreviousPage: start > 0,
+            hasNextPage: end < branch.length,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+        };
+      },
     }),
   }),
 });
@@ -52,9 +118,14 @@ builder.queryFields((t) => ({
   chats: t.prismaConnection({
     type: "Chat",
     cursor: "id",
-    description: "The viewer's chats, most recently active first.",
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.chat.findMany({ ...query, where: { userId: requireViewer(ctx).id }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] }),
+    description: "The viewer's chats, most recently active first; `source` keeps those from one place (web, glasses, API).",
+    args: { source: t.arg({ type: ChatSourceEnum, required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.chat.findMany({
+        ...query,
+        where: { userId: requireViewer(ctx).id, ...(args.source ? { source: args.source } : {}) },
+        orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+      }),
   }),
   chat: t.prismaField({
     type: "Chat",
@@ -80,6 +151,16 @@ builder.mutationFields((t) => ({
     resolve: (_query, _root, { id, title }, ctx) => {
       requireViewer(ctx);
       return renameChat(ctx.db, String(id), title);
+    },
+  }),
+  switchVersion: t.prismaField({
+    type: "Chat",
+    description:
+      "Shows the version of the conversation that contains the message (one of a message's versionIds, or a search hit): the chat's messages then follow it, down to its newest reply. A message already shown changes nothing.",
+    args: { messageId: t.arg.id() },
+    resolve: (_query, _root, { messageId }, ctx) => {
+      requireViewer(ctx);
+      return switchVersion(ctx.db, String(messageId));
     },
   }),
   deleteChat: t.id({
