@@ -13,6 +13,7 @@ import { createReplyService } from "./generation/index.ts";
 import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
+import { createSearch } from "./search/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
 import { webRoutes } from "./web/index.ts";
 
@@ -26,8 +27,9 @@ export interface AppDependencies {
 
 /**
  * The services every route shares, built once. The unfenced client (`db`) goes to the
- * accounts (who is asking, sign-up/in/out) and the reply service (checkpoints, sweeps)
- * and nowhere else: routes and resolvers get a fenced client per request.
+ * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps) and
+ * the search (raw full-text SQL, filtered by owner) and nowhere else: routes and
+ * resolvers get a fenced client per request.
  */
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
@@ -36,6 +38,7 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     accounts: createAccounts(db, config),
     secrets,
     replies: createReplyService({ rootDb: db, secrets, config }),
+    search: createSearch(db, config.database.provider),
   };
 }
 

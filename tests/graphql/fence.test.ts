@@ -90,6 +90,17 @@ const rows: Row[] = [
     },
   },
   {
+    field: "search",
+    // The fixtures' title and message both hold a word only the owner's data has.
+    operation: () => ({ query: `{ search(query: "plans") { chat { title } } texts: search(query: "secret") { message { content } } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.search.map((h: any) => h.chat.title)).toContain("Private plans");
+      expect(d.texts.map((h: any) => h.message?.content)).toContain("my secret question");
+    },
+    empty: (d) => [...d.search, ...d.texts],
+  },
+  {
     field: "signUp",
     operation: () => ({
       query: `mutation($e: String!) { signUp(input: { email: $e, password: "long enough pw" }) { id } }`,

@@ -5,6 +5,7 @@ import type { User } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { unauthenticated } from "../errors.ts";
 import type { ReplyService } from "../generation/index.ts";
+import type { Search } from "../search/index.ts";
 
 /**
  * What the server hands to every GraphQL operation; built once at start. No database
@@ -12,11 +13,13 @@ import type { ReplyService } from "../generation/index.ts";
  */
 export interface AppServices {
   config: Config;
-  /** Who is asking, sign-up, sign-in and sign-out (the only users of the unfenced client besides replies). */
+  /** Who is asking, sign-up, sign-in and sign-out (with replies and search, the only users of the unfenced client). */
   accounts: Accounts;
   secrets: SecretBox;
   /** Sending messages and streaming replies (generation/service.ts). */
   replies: ReplyService;
+  /** Full-text search over chats (search/service.ts); it hands back ids, which resolvers load through the fence. */
+  search: Search;
 }
 
 export interface GraphQLContext {

@@ -5,4 +5,5 @@ import "./chat.ts";
 import "./glasses.ts";
 import "./attachment.ts";
 import "./reply.ts";
+import "./search.ts";
 import "./error-code.ts";
