@@ -17,7 +17,7 @@ let tokenId: string;
 let messageId: string;
 
 type Who = "owner" | "other" | "anonymous";
-type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
+type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT";
 
 interface Row {
   field: string;
@@ -99,6 +99,36 @@ const rows: Row[] = [
       expect(d.texts.map((h: any) => h.message?.content)).toContain("my secret question");
     },
     empty: (d) => [...d.search, ...d.texts],
+  },
+  {
+    field: "serverInfo",
+    // Public: tells a visitor whether the server still needs its first account, nothing about anyone.
+    operation: () => ({ query: `{ serverInfo { needsFirstAccount signupOpen } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "ok" },
+    check: (d) => expect(d.serverInfo).toEqual({ needsFirstAccount: false, signupOpen: true }),
+  },
+  {
+    field: "updateSettings",
+    // Choosing someone else's model as one's default is refused too.
+    operation: () => ({
+      query: `mutation($m: ID) { updateSettings(input: { defaultModelId: $m }) { preferredModel { id } } }`,
+      variables: { m: modelId },
+    }),
+    expect: { owner: "ok", other: "BAD_USER_INPUT", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateSettings.preferredModel.id).toBe(modelId),
+  },
+  {
+    field: "testModelConnection",
+    // A saved model is tested with its stored key: only its owner may.
+    operation: () => ({ query: `mutation($m: ID) { testModelConnection(input: { modelId: $m }) { ok message } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.testModelConnection.ok).toBe(false),
+  },
+  {
+    field: "fetchProviderModels",
+    operation: () => ({ query: `mutation($m: ID) { fetchProviderModels(input: { modelId: $m }) { ok modelIds } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.fetchProviderModels).toEqual({ ok: false, modelIds: [] }),
   },
   {
     field: "signUp",

@@ -17,7 +17,7 @@ import { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
   data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; fields?: Record<string, string> } }[];
 }
 
 export class TestClient {

@@ -8,4 +8,5 @@ export { buildConversation, estimateTokens, type HistoryMessage } from "./conver
 export { costOf } from "./generator.ts";
 export type { ReplyEvent, ReplyUsage } from "./hub.ts";
 export { type Answer, askModel, ProviderFailure, speak } from "./one-shot.ts";
+export { type ConnectionCheck, type ConnectionTarget, checkConnection } from "./provider-check.ts";
 export { createReplyService, type ReplyService } from "./service.ts";

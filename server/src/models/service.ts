@@ -48,3 +48,22 @@ export async function deleteModel(db: Db, id: string): Promise<void> {
 export function revealApiKey(box: SecretBox, model: Pick<AiModel, "apiKeyCiphertext">): string | undefined {
   return model.apiKeyCiphertext ? box.open(model.apiKeyCiphertext) : undefined;
 }
+
+/**
+ * The model a new chat starts with: the one the user chose in their settings while it is
+ * switched on, else the model of their most recently active chat that has a switched-on
+ * one, else their first switched-on model; null when they have none.
+ */
+export async function defaultModelFor(db: Db, ownerId: string, preferredId: string | null): Promise<AiModel | null> {
+  if (preferredId) {
+    const preferred = await db.aiModel.findUnique({ where: { id: preferredId } });
+    if (preferred?.active) return preferred;
+  }
+  const recent = await db.chat.findFirst({
+    where: { userId: ownerId, model: { is: { active: true } } },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    select: { model: true },
+  });
+  if (recent?.model) return recent.model;
+  return db.aiModel.findFirst({ where: { userId: ownerId, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+}
