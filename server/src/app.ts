@@ -6,6 +6,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
+import { chatRoutes } from "./chats/index.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
@@ -68,6 +69,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     )
     .use(healthRoutes(deps.db))
     .use(attachmentRoutes(services.accounts.identity))
+    .use(chatRoutes(services.accounts.identity))
     .use(glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config }))
     .use(
       graphqlWebSocket(yoga, {

@@ -15,3 +15,4 @@ export {
 } from "./service.ts";
 export { newMessageId } from "./ids.ts";
 export { loadTree, MessageTree, type TreeNode } from "./tree.ts";
+export { chatRoutes } from "./route.ts";
