@@ -126,10 +126,13 @@ describe("validation names the field as the form does and stores nothing", () =>
   });
 });
 
-test("deleting a model keeps its chats, without a model", async () => {
-  const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Short-lived" } })).createModel;
+test("deleting a model keeps its chats, without a model; the model says how many chats use it", async () => {
+  const { id } = (await ada.data(`mutation($input: CreateModelInput!) { createModel(input: $input) { id chatCount } }`, { input: { ...valid, name: "Short-lived" } })).createModel;
   const chat = await ada.data(`mutation($m: ID) { createChat(input: { title: "Keep me", modelId: $m }) { id model { id } } }`, { m: id });
   expect(chat.createChat.model.id).toBe(id);
+  const counted = await ada.data(`mutation($id: ID!) { updateModel(id: $id, input: {}) { chatCount } }`, { id });
+  expect(counted.updateModel.chatCount).toBe(1);
+  expect((await ada.data(`{ models { id chatCount } }`)).models.find((m: { id: string }) => m.id === id).chatCount).toBe(1);
   expect(await ada.data(`mutation($id: ID!) { deleteModel(id: $id) }`, { id })).toEqual({ deleteModel: id });
   const after = await ada.data(`query($id: ID!) { chat(id: $id) { title model { id } } }`, { id: chat.createChat.id });
   expect(after.chat).toEqual({ title: "Keep me", model: null });

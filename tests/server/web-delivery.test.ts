@@ -109,7 +109,7 @@ describe("pages and unknown paths", () => {
 
   test("the real app's pages are all known to the build's route list", () => {
     const patterns = routePatterns(WEB_ROUTES).map((p) => new RegExp(p));
-    for (const path of ["/", "/signin", "/chats/abc", "/glasses"]) expect(patterns.some((p) => p.test(path))).toBe(true);
+    for (const path of ["/", "/signin", "/chats/abc", "/glasses", "/models", "/settings"]) expect(patterns.some((p) => p.test(path))).toBe(true);
     expect(patterns.some((p) => p.test("/definitely-not-a-page"))).toBe(false);
   });
 });

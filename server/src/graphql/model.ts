@@ -28,7 +28,10 @@ builder.prismaObject("AiModel", {
     systemPrompt: t.exposeString("systemPrompt"),
     supportsImages: t.exposeBoolean("supportsImages"),
     active: t.exposeBoolean("active"),
-    chatCount: t.relationCount("chats", { description: "How many of the user's chats talk to this model (they stay, without a model, if it is deleted)." }),
+    chatCount: t.int({
+      description: "How many of the user's chats talk to this model (they stay, without a model, if it is deleted).",
+      resolve: (model, _args, ctx) => ctx.db.chat.count({ where: { modelId: model.id } }),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
