@@ -6,7 +6,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
-import { chatRoutes } from "./chats/index.ts";
+import { chatRoutes, createBranchReader } from "./chats/index.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
@@ -28,9 +28,9 @@ export interface AppDependencies {
 
 /**
  * The services every route shares, built once. The unfenced client (`db`) goes to the
- * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps) and
- * the search (raw full-text SQL, filtered by owner) and nowhere else: routes and
- * resolvers get a fenced client per request.
+ * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps), the
+ * search (raw full-text SQL, filtered by owner) and the branch reader (a recursive walk
+ * held to one chat) and nowhere else: routes and resolvers get a fenced client per request.
  */
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
@@ -40,6 +40,7 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     secrets,
     replies: createReplyService({ rootDb: db, secrets, config }),
     search: createSearch(db, config.database.provider),
+    branches: createBranchReader(db, config.database.provider),
   };
 }
 

@@ -196,6 +196,20 @@ describe("order and paging", () => {
     expect(atStart.pageInfo.hasPreviousPage).toBe(false);
     const unknown = await ada.request(`query($id: ID!) { chat(id: $id) { messages(around: "nope") { edges { cursor } } } }`, { id: chatId });
     expect(unknown.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "around" });
+    const before = await ada.request(`query($id: ID!) { chat(id: $id) { messages(last: 5, before: "nope") { edges { cursor } } } }`, { id: chatId });
+    expect(before.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "before" });
+  });
+
+  test("a chat whose leaf is not one of its messages shows its newest message's branch; another chat's message never leaks in", async () => {
+    const mine = await modelAndChat(ada, fake.url);
+    const first = await exchange(mine.chatId, "Mine first", "Mine answer.");
+    const other = await modelAndChat(ada, fake.url);
+    const foreign = await exchange(other.chatId, "Other chat", "Other answer.");
+    for (const leaf of ["no-such-message", foreign.reply.id]) {
+      await app.db.chat.update({ where: { id: mine.chatId }, data: { currentLeafId: leaf } });
+      const messages = await shown(mine.chatId);
+      expect(messages.map((m) => m.id)).toEqual([first.message.id, first.reply.id]);
+    }
   });
 });
 

@@ -1,6 +1,9 @@
 /** Chats: what other features may use. */
+export { type BranchReader, createBranchReader } from "./branch.ts";
 export {
   type BranchPageArgs,
+  type BranchWindow,
+  branchWindow,
   checkMessageContent,
   createChat,
   DEFAULT_CHAT_TITLE,

@@ -2,6 +2,7 @@
 import type { Db } from "../db/client.ts";
 import type { Chat, ChatSource } from "../db/generated/sqlite/client.ts";
 import { invalidInput, notFound } from "../errors.ts";
+import type { BranchReader } from "./branch.ts";
 import { loadTree } from "./tree.ts";
 
 export const MAX_TITLE_LENGTH = 120;
@@ -141,4 +142,64 @@ export function pageOfBranch(branch: readonly { id: string }[], args: BranchPage
   }
   const end = args.before != null ? indexOf("before", args.before) : branch.length;
   return { start: Math.max(0, end - size), end };
+}
+
+/** A page of the branch shown: message ids in order, and each one's versions. */
+export interface BranchWindow {
+  ids: string[];
+  hasPreviousPage: boolean;
+  hasNextPage: boolean;
+  versions: Map<string, string[]>;
+}
+
+/**
+ * The page of `chat`'s branch that `args` ask for. `chat` was read through the viewer's
+ * fence (`db`). The common pages, the newest and the one before a message, walk up from
+ * the leaf (or the cursor) with one recursive query (branch.ts); the others read the tree.
+ */
+export async function branchWindow(
+  db: Db,
+  branches: BranchReader,
+  chat: Pick<Chat, "id" | "currentLeafId">,
+  args: BranchPageArgs,
+): Promise<BranchWindow> {
+  if (args.around == null && args.first == null && args.after == null) {
+    pageOfBranch([], { last: args.last });
+    const size = args.last ?? MESSAGES_PER_PAGE;
+    // Before a cursor: the walk starts at the cursor itself, which is not part of the page.
+    const skip = args.before != null ? 1 : 0;
+    let steps = await (async () => {
+      const from = args.before ?? chat.currentLeafId;
+      return from ? branches.walkUp(chat.id, from, skip + size + 1) : [];
+    })();
+    if (steps.length === 0) {
+      if (args.before != null) throw invalidInput("before", "before names a message that is not in this chat.");
+      // No leaf yet (or one that is not the chat's): the newest message.
+      const newest = await branches.newest(chat.id);
+      steps = newest ? await branches.walkUp(chat.id, newest, size + 1) : [];
+    }
+    const page = steps.slice(skip, skip + size).reverse();
+    const parents = [...new Set(page.map((step) => step.parentId))];
+    const named = parents.filter((parent): parent is string => parent !== null);
+    const siblings = page.length
+      ? await db.message.findMany({
+          where: { chatId: chat.id, OR: [...(named.length ? [{ parentId: { in: named } }] : []), ...(parents.includes(null) ? [{ parentId: null }] : [])] },
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          select: { id: true, parentId: true },
+        })
+      : [];
+    const byParent = new Map<string | null, string[]>();
+    for (const sibling of siblings) byParent.set(sibling.parentId, [...(byParent.get(sibling.parentId) ?? []), sibling.id]);
+    return {
+      ids: page.map((step) => step.id),
+      hasPreviousPage: steps.length > skip + size,
+      hasNextPage: args.before != null,
+      versions: new Map(page.map((step) => [step.id, byParent.get(step.parentId) ?? [step.id]])),
+    };
+  }
+  const tree = await loadTree(db, chat.id);
+  const branch = tree.branch(chat.currentLeafId);
+  const { start, end } = pageOfBranch(branch, args);
+  const ids = branch.slice(start, end).map((node) => node.id);
+  return { ids, hasPreviousPage: start > 0, hasNextPage: end < branch.length, versions: new Map(ids.map((id) => [id, tree.versionsOf(id)])) };
 }

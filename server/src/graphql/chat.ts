@@ -1,5 +1,5 @@
 import { queryFromInfo } from "@pothos/plugin-prisma";
-import { createChat, deleteChat, getChat, loadTree, pageOfBranch, renameChat, switchVersion } from "../chats/index.ts";
+import { branchWindow, createChat, deleteChat, getChat, renameChat, switchVersion } from "../chats/index.ts";
 import type { Db } from "../db/client.ts";
 import type { Message } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
@@ -74,30 +74,27 @@ builder.prismaObject("Chat", {
         "Cursors are message ids. Without arguments the newest 50; `last`/`before` page back, `first`/`after` forward, `around` centres a page on one message.",
       args: { around: t.arg.id({ required: false, description: "A message of the branch shown to put in the middle of the page." }) },
       resolve: async (chat, args, ctx, info) => {
-        const tree = await loadTree(ctx.db, chat.id);
-        const branch = tree.branch(chat.currentLeafId);
-        const { start, end } = pageOfBranch(branch, {
+        const window = await branchWindow(ctx.db, ctx.app.branches, chat, {
           first: args.first,
           after: args.after,
           last: args.last,
           before: args.before,
           around: args.around == null ? null : String(args.around),
         });
-        const ids = branch.slice(start, end).map((node) => node.id);
         const query = queryFromInfo({ context: ctx, info, typeName: "Message", path: ["edges", "node"] });
-        const rows: MessageRow[] = ids.length ? await ctx.db.message.findMany({ ...query, where: { chatId: chat.id, id: { in: ids } } }) : [];
+        const rows: MessageRow[] = window.ids.length ? await ctx.db.message.findMany({ ...query, where: { chatId: chat.id, id: { in: window.ids } } }) : [];
         const byId = new Map(rows.map((row) => [row.id, row]));
-        const edges = ids.flatMap((id) => {
+        const edges = window.ids.flatMap((id) => {
           const node = byId.get(id);
           if (!node) return [];
-          node[VERSIONS] = tree.versionsOf(id);
+          node[VERSIONS] = window.versions.get(id) ?? [id];
           return [{ cursor: id, node }];
         });
         return {
           edges,
           pageInfo: {
-            hasPreviousPage: start > 0,
-            hasNextPage: end < branch.length,
+            hasPreviousPage: window.hasPreviousPage,
+            hasNextPage: window.hasNextPage,
             startCursor: edges[0]?.cursor ?? null,
             endCursor: edges.at(-1)?.cursor ?? null,
           },

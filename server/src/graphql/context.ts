@@ -1,4 +1,5 @@
 import type { Accounts } from "../accounts/index.ts";
+import type { BranchReader } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
@@ -13,13 +14,15 @@ import type { Search } from "../search/index.ts";
  */
 export interface AppServices {
   config: Config;
-  /** Who is asking, sign-up, sign-in and sign-out (with replies and search, the only users of the unfenced client). */
+  /** Who is asking, sign-up, sign-in and sign-out (with replies, search and branches, the only users of the unfenced client). */
   accounts: Accounts;
   secrets: SecretBox;
   /** Sending messages and streaming replies (generation/service.ts). */
   replies: ReplyService;
   /** Full-text search over chats (search/service.ts); it hands back ids, which resolvers load through the fence. */
   search: Search;
+  /** Pages of a chat's branch by a recursive query (chats/branch.ts); ids only, held to one chat. */
+  branches: BranchReader;
 }
 
 export interface GraphQLContext {
