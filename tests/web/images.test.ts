@@ -67,7 +67,11 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       // In the conversation: a thumbnail that opens the picture full size in a new tab.
       const picture = messageItems(page).first().getByRole("img", { name: "Attached picture" });
       await picture.waitFor();
-      expect(await picture.evaluate(async (image: HTMLImageElement) => (await image.decode(), image.naturalWidth))).toBeGreaterThan(0);
+      const naturalWidth = await picture.evaluate(async (image: HTMLImageElement) => {
+        await image.decode();
+        return image.naturalWidth;
+      });
+      expect(naturalWidth).toBeGreaterThan(0);
       const opened = context.waitForEvent("page");
       await picture.click();
       const full = await opened;
