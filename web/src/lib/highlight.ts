@@ -33,16 +33,40 @@ hljs.configure({ ignoreUnescapedHTML: true });
 /** Guessing the language of a long unlabelled block costs more than it is worth. */
 const MAX_GUESS_LENGTH = 5000;
 
-/** Highlights the code blocks under `root` not highlighted yet. */
+function highlight(code: HTMLElement): void {
+  if (code.classList.contains("hljs")) return;
+  const language = [...code.classList].find((c) => c.startsWith("language-"))?.slice("language-".length);
+  const text = code.textContent ?? "";
+  if (language && hljs.getLanguage(language)) {
+    code.innerHTML = hljs.highlight(text, { language, ignoreIllegals: true }).value;
+  } else if (!language && text.length <= MAX_GUESS_LENGTH) {
+    code.innerHTML = hljs.highlightAuto(text).value;
+  }
+  code.classList.add("hljs");
+}
+
+/** Blocks come into view a few at a time; each is highlighted in its own small task. */
+const observer =
+  typeof IntersectionObserver === "undefined"
+    ? null
+    : new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            observer!.unobserve(entry.target);
+            setTimeout(() => highlight(entry.target as HTMLElement), 0);
+          }
+        },
+        { rootMargin: "300px 0px" },
+      );
+
+/**
+ * Highlights the code blocks under `root` as they come near the screen (a long reply's
+ * dozens of blocks are not all highlighted at once, which would stall the page).
+ */
 export function highlightWithin(root: HTMLElement): void {
   for (const code of root.querySelectorAll<HTMLElement>("pre code:not(.hljs)")) {
-    const language = [...code.classList].find((c) => c.startsWith("language-"))?.slice("language-".length);
-    const text = code.textContent ?? "";
-    if (language && hljs.getLanguage(language)) {
-      code.innerHTML = hljs.highlight(text, { language, ignoreIllegals: true }).value;
-    } else if (!language && text.length <= MAX_GUESS_LENGTH) {
-      code.innerHTML = hljs.highlightAuto(text).value;
-    }
-    code.classList.add("hljs");
+    if (observer) observer.observe(code);
+    else highlight(code);
   }
 }

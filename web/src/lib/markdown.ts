@@ -62,8 +62,33 @@ const SANITIZE = {
   ALLOW_DATA_ATTR: false,
 };
 
-/** Safe HTML for a reply's Markdown. */
-export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false }) as string;
-  return purifier().sanitize(html, SANITIZE) as string;
+export interface MarkdownBlock {
+  /** Stable while the block's text is: the page keeps its elements. */
+  key: string;
+  html: string;
+}
+
+/**
+ * A reply's Markdown as its top-level blocks (paragraphs, lists, tables, code blocks…),
+ * each rendered and sanitised on its own. While a reply streams only its last block
+ * changes: `cache` (by the block's source) keeps the others' HTML, and their keys stay,
+ * so neither they nor their elements are redone per token.
+ */
+export function renderMarkdownBlocks(source: string, cache: Map<string, string>): MarkdownBlock[] {
+  const tokens = marked.lexer(source);
+  const blocks: MarkdownBlock[] = [];
+  const used = new Set<string>();
+  for (const [index, token] of tokens.entries()) {
+    if (token.type === "space") continue;
+    let html = cache.get(token.raw);
+    if (html === undefined) {
+      const one = Object.assign([token], { links: tokens.links });
+      html = purifier().sanitize(marked.parser(one), SANITIZE) as string;
+      cache.set(token.raw, html);
+    }
+    used.add(token.raw);
+    blocks.push({ key: `${index}:${token.raw.length}`, html });
+  }
+  for (const raw of cache.keys()) if (!used.has(raw)) cache.delete(raw);
+  return blocks;
 }
