@@ -210,6 +210,12 @@ describe("order and paging", () => {
       const messages = await shown(mine.chatId);
       expect(messages.map((m) => m.id)).toEqual([first.message.id, first.reply.id]);
     }
+    // A cursor from another chat pages nothing of it.
+    const cursor = await ada.request(`query($id: ID!, $b: String) { chat(id: $id) { messages(last: 5, before: $b) { edges { node { id } } } } }`, {
+      id: mine.chatId,
+      b: foreign.reply.id,
+    });
+    expect(cursor.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "before" });
   });
 });
 

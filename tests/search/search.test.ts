@@ -59,15 +59,17 @@ describe("what is found", () => {
     expect(hit!.highlights.map((h) => hit!.snippet.slice(h.start, h.end))).toEqual(["Alhambra"]);
   });
 
-  test("every word must be there; words match as word starts, in any case", async () => {
+  test("every word must be there, in any case; the last word may be the start of one", async () => {
     await chatWith(adaId, "Cooking", ["Baking Sourdough bread needs a starter.", "Sourdough pancakes are quick."]);
     expect((await search(ada, "SOURDOUGH bread")).map((h) => h.message?.content)).toEqual(["Baking Sourdough bread needs a starter."]);
     expect((await search(ada, "sourd")).map((h) => h.message?.content).sort()).toEqual([
       "Baking Sourdough bread needs a starter.",
       "Sourdough pancakes are quick.",
     ]);
-    // "ough" is inside a word, not at its start.
+    // "ough" is inside a word, not at its start; "sourd" is only a start when it is the last word.
     expect(await search(ada, "ough")).toEqual([]);
+    expect(await search(ada, "sourd pancakes")).toEqual([]);
+    expect((await search(ada, "sourdough panc")).map((h) => h.message?.content)).toEqual(["Sourdough pancakes are quick."]);
     expect(await search(ada, "  ...  ")).toEqual([]);
   });
 

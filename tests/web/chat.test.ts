@@ -169,6 +169,41 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       expect((await textOf(reply)).length).toBeLessThan(fullText.length);
       await until(() => textOf(reply), (text) => text === fullText);
       await reply.getByText(/Tokens: \d+ in, 40 out/).waitFor();
+      await saveScreenshot(page, "chat-late-join");
+      expect(pageErrors).toEqual([]);
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a streaming reply is followed while the reader is at the bottom, and not once they scroll up to read",
+    async () => {
+      await newChat();
+      provider.script(SCRIPTED_MODEL, {});
+      for (let i = 1; i <= 12; i++) {
+        await send(page, `filler ${i} ${"so the chat is taller than the window ".repeat(3)}`);
+        await until(() => conversationTexts(page), (texts) => texts.at(-1)?.startsWith(`You said: filler ${i}`) ?? false);
+      }
+      const scroller = page.locator(".scroller");
+      const distanceFromBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+      provider.script(SCRIPTED_MODEL, { text: Array.from({ length: 30 }, (_, i) => `Line ${i + 1} of a long reply.\n\n`).join(""), delayMsPerToken: 30 });
+      await send(page, "Write many lines");
+      const reply = replyItems(page).last();
+      await until(() => textOf(reply), (text) => text.includes("Line 5 "));
+      // At the bottom: the view follows the growing reply.
+      expect(await distanceFromBottom()).toBeLessThan(80);
+      // Scrolled up to read: it stays where the reader put it, and offers to jump back.
+      await scroller.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await page.getByRole("button", { name: /Jump to latest/ }).waitFor();
+      await until(() => textOf(reply), (text) => text.includes("Line 25 "));
+      expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0);
+      await page.getByRole("button", { name: /Jump to latest/ }).click();
+      await until(distanceFromBottom, (distance) => distance < 80);
+      await until(() => textOf(reply), (text) => text.includes("Line 30 "));
+      expect(await distanceFromBottom()).toBeLessThan(80);
+      await saveScreenshot(page, "chat-follow");
       expect(pageErrors).toEqual([]);
     },
     BROWSER_TEST_TIMEOUT_MS,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { BROWSER_TEST_TIMEOUT_MS, BROWSER_TESTS_RUN, openBrowserSession, saveScreenshot, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { until } from "../support/chat-page.ts";
 import { fixtureUrl } from "../support/fixtures.ts";
 
 describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
@@ -226,6 +227,13 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     expect(served.status()).toBe(200);
     expect(Buffer.from(await served.body()).equals(Buffer.from(await Bun.file(IMAGE_FIXTURE).arrayBuffer()))).toBe(true);
     await page.getByText("You said: hello").waitFor();
+    // No edits in a chat from the glasses; regenerating replaces the last reply (the chat stays linear).
+    expect(await page.getByRole("button", { name: "Edit" }).count()).toBe(0);
+    const before = await web.app.db.message.findMany({ where: { chatId }, select: { id: true } });
+    await page.getByRole("button", { name: "Regenerate" }).click();
+    await until(async () => (await web.app.db.message.findMany({ where: { chatId, status: "COMPLETE" }, select: { id: true } })).map((m) => m.id), (ids) => ids.length === 2 && ids.some((id) => !before.some((b) => b.id === id)));
+    await page.getByText("You said: hello").waitFor();
+    expect(await page.getByText("1 / 2").count()).toBe(0);
     // Only chats from the glasses, when the list is filtered to them.
     await page.getByRole("button", { name: "Glasses", exact: true }).click();
     await chatItem.waitFor();

@@ -29,7 +29,7 @@ builder.queryField("search", (t) =>
   t.field({
     type: [SearchHit],
     description:
-      "The viewer's chats whose title, and messages whose text, contain every word of query (as the start of a word; case and accents ignored): matching titles first, then messages, newest first.",
+      "The viewer's chats whose title, and messages whose text, contain every word of query (whole words, the last one also as the start of a word; case ignored, and accents where the database's index folds them): matching titles first, then messages, newest first.",
     args: { query: t.arg.string(), first: t.arg.int({ required: false, defaultValue: 20 }) },
     resolve: async (_root, { query, first }, ctx) => {
       const viewer = requireViewer(ctx);

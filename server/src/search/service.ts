@@ -21,6 +21,9 @@ export interface SearchIds {
   messages: { messageId: string; chatId: string }[];
 }
 
+/** PostgreSQL: how many of the user's newest messages are looked through before the index is asked for all matches. */
+const RECENT_WINDOW = 2000;
+
 /** MySQL's FULLTEXT index leaves out words shorter than innodb_ft_min_token_size (3). */
 const MYSQL_MIN_TERM_LENGTH = 3;
 
@@ -34,7 +37,7 @@ function queriesFor(db: Db, provider: DatabaseProvider): Queries {
     case "sqlite": {
       // Column filters keep ids and owners out of the text match; the owner is matched through the index.
       const match = (column: string, userId: string, terms: string[]) =>
-        [`"userId" : "${userId.replaceAll('"', '""')}"`, ...terms.map((term) => `"${column}" : "${term}"*`)].join(" AND ");
+        [`"userId" : "${userId.replaceAll('"', '""')}"`, ...terms.map((term, i) => `"${column}" : "${term}"${i === terms.length - 1 ? "*" : ""}`)].join(" AND ");
       return {
         titles: (userId, terms, limit) =>
           db.$queryRawUnsafe(`SELECT "chatId" FROM "ChatSearch" WHERE "ChatSearch" MATCH ? ORDER BY "rowid" DESC LIMIT ?`, match("title", userId, terms), limit),
@@ -47,8 +50,8 @@ function queriesFor(db: Db, provider: DatabaseProvider): Queries {
       };
     }
     case "postgresql": {
-      // The expressions are those of the GIN indexes (migration search_index), so the indexes are used.
-      const tsquery = (terms: string[]) => terms.map((term) => `${term}:*`).join(" & ");
+      // The MessageSearch table and the title index of migration search_index.
+      const tsquery = (terms: string[]) => terms.map((term, i) => (i === terms.length - 1 ? `${term}:*` : term)).join(" & ");
       return {
         titles: (userId, terms, limit) =>
           db.$queryRawUnsafe(
@@ -57,17 +60,28 @@ function queriesFor(db: Db, provider: DatabaseProvider): Queries {
             tsquery(terms),
             limit,
           ),
-        messages: (userId, terms, limit) =>
-          db.$queryRawUnsafe(
-            `SELECT "m"."id" AS "messageId", "m"."chatId" AS "chatId" FROM "Message" AS "m" JOIN "Chat" AS "c" ON "c"."id" = "m"."chatId" WHERE "c"."userId" = $1 AND "m"."status" <> 'STREAMING' AND to_tsvector('simple'::regconfig, left("m"."content", 100000)) @@ to_tsquery('simple'::regconfig, $2) ORDER BY "m"."createdAt" DESC LIMIT $3`,
+        async messages(userId, terms, limit) {
+          // Newest first. The owner's newest entries are read in time order first: a word in
+          // many messages is found among them at once, without sorting all its matches.
+          const recent = await db.$queryRawUnsafe<{ messageId: string; chatId: string }[]>(
+            `SELECT "messageId", "chatId" FROM (SELECT "messageId", "chatId", "createdAt", "document" FROM "MessageSearch" WHERE "userId" = $1 ORDER BY "createdAt" DESC LIMIT ${RECENT_WINDOW}) AS "recent" WHERE "document" @@ to_tsquery('simple'::regconfig, $2) ORDER BY "createdAt" DESC LIMIT $3`,
             userId,
             tsquery(terms),
             limit,
-          ),
+          );
+          if (recent.length >= limit) return recent;
+          // Fewer in the newest messages: the word is rarer, and the GIN index finds all of them.
+          return db.$queryRawUnsafe(
+            `SELECT "messageId", "chatId" FROM "MessageSearch" WHERE "userId" = $1 AND "document" @@ to_tsquery('simple'::regconfig, $2) ORDER BY "createdAt" DESC LIMIT $3`,
+            userId,
+            tsquery(terms),
+            limit,
+          );
+        },
       };
     }
     case "mysql": {
-      const boolean = (terms: string[]) => terms.map((term) => `+${term}*`).join(" ");
+      const boolean = (terms: string[]) => terms.map((term, i) => `+${term}${i === terms.length - 1 ? "*" : ""}`).join(" ");
       return {
         titles: (userId, terms, limit) =>
           db.$queryRawUnsafe(
@@ -94,7 +108,10 @@ export type Search = ReturnType<typeof createSearch>;
 export function createSearch(rootDb: Db, provider: DatabaseProvider) {
   const queries = queriesFor(rootDb, provider);
   return {
-    /** The owner's chats and messages that contain every word of `query` (as word starts). */
+    /**
+     * The owner's chats and messages that contain every word of `query`: whole words, except
+     * the last, which may be the start of one (the user may still be typing it).
+     */
     async find(ownerId: string, query: string, limit: number): Promise<SearchIds> {
       // SQLite's index folds accents (remove_diacritics), MySQL's collation ignores them; PostgreSQL's 'simple' keeps them.
       let terms = termsOf(query, provider === "postgresql");

@@ -1,7 +1,8 @@
 /**
  * What a search looks for: the words of the query (letters and digits, lower-cased, with
- * accents folded so "cafe" finds "café"), each matched as the start of a word, all
- * required. And where they are in a text, for snippets.
+ * accents folded so "cafe" finds "café"), all required: whole words, the last one also as
+ * the start of a word (the user may still be typing it). And where they are in a text, for
+ * snippets (where every word is marked where a word starts with it).
  */
 
 export const MAX_TERMS = 8;

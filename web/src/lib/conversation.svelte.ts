@@ -220,12 +220,16 @@ export class Conversation {
     }
   }
 
-  /** A new reply in place of `reply` (the earlier one stays as a version), or to a last question left unanswered. */
-  async regenerate(reply: Message | null, modelId: string | null): Promise<Outcome> {
+  /**
+   * A new reply in place of `reply` (the earlier one stays as a version), or to a last
+   * question left unanswered. `asVersion` false: the chat's last reply is replaced instead
+   * (chats from the glasses stay linear), so the reply is not named.
+   */
+  async regenerate(reply: Message | null, modelId: string | null, asVersion = true): Promise<Outcome> {
     if (this.busy || !this.chatId) return { ok: false, problems: NO_PROBLEMS };
     this.busy = true;
     try {
-      const result = await client.mutation(REGENERATE, { chatId: this.chatId, messageId: reply?.id ?? null, modelId });
+      const result = await client.mutation(REGENERATE, { chatId: this.chatId, messageId: asVersion ? (reply?.id ?? null) : null, modelId });
       const fresh = result.data?.regenerate;
       if (result.error || !fresh) return { ok: false, problems: result.error ? problemsOf(result.error) : EMPTY_ANSWER };
       if (reply) this.cutFrom(reply.id);
