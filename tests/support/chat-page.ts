@@ -9,17 +9,21 @@ export const messageItems = (page: Page): Locator => page.locator('ol[aria-label
 export const replyItems = (page: Page): Locator => page.locator('ol[aria-label="Messages"] > li.assistant');
 export const lastMessage = (page: Page): Locator => messageItems(page).last();
 
-/** The text a user reads in a message (empty while nothing has arrived). */
+/**
+ * The text of a message (empty while nothing has arrived). Its text content, not innerText:
+ * messages scrolled out of view are not laid out (content-visibility), and innerText of
+ * those is empty.
+ */
 export async function textOf(message: Locator): Promise<string> {
-  const content = message.locator(".content");
-  // biome-ignore lint/performance/useDomNodeTextContent: Playwright Locator.innerText: the rendered text a user reads.
-  return (await content.count()) ? (await content.innerText()).trim() : "";
+  // Not the "being written" placeholder.
+  const content = message.locator(".content:not(.thinking)");
+  return (await content.count()) ? ((await content.textContent()) ?? "").trim() : "";
 }
 
 /** Every message's text, in order. */
 export async function conversationTexts(page: Page): Promise<string[]> {
   return messageItems(page).evaluateAll((items) =>
-    items.map((item) => (item.querySelector(".content") as HTMLElement | null)?.textContent?.trim() ?? ""),
+    items.map((item) => (item.querySelector(".content:not(.thinking)") as HTMLElement | null)?.textContent?.trim() ?? ""),
   );
 }
 
