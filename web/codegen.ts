@@ -25,7 +25,8 @@ const config: CodegenConfig = {
       },
       config: {
         // The server sends DateTime as an ISO-8601 string (server/src/graphql/builder.ts).
-        scalars: { DateTime: "string" },
+        // File: what the web sends for pictures (urql turns a File in variables into a multipart request).
+        scalars: { DateTime: "string", File: "File" },
         strictScalars: true,
         enumType: "string-literal",
         useTypeImports: true,

@@ -6,6 +6,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
+import { chatRoutes, createBranchReader } from "./chats/index.ts";
 import { createCursorSigner } from "./crypto/cursors.ts";
 import { createSecretBox } from "./crypto/secret-box.ts";
 import type { Db } from "./db/client.ts";
@@ -16,6 +17,7 @@ import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import { createMemoryService } from "./memory/index.ts";
+import { createSearch } from "./search/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
 import { securityHeaders, webRoutes } from "./web/index.ts";
 
@@ -29,9 +31,10 @@ export interface AppDependencies {
 
 /**
  * The services every route shares, built once. The unfenced client (`db`) goes to the
- * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps) and
- * memory (full-text search and its other plain SQL, each naming the user) and nowhere
- * else: routes and resolvers get a fenced client per request.
+ * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps), memory
+ * (full-text search and its other plain SQL, each naming the user), the search (raw full-text
+ * SQL, filtered by owner) and the branch reader (a recursive walk held to one chat) and
+ * nowhere else: routes and resolvers get a fenced client per request.
  */
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
@@ -43,6 +46,8 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     memory,
     cursors: createCursorSigner(encryptionKey),
     replies: createReplyService({ rootDb: db, secrets, config, memory }),
+    search: createSearch(db, config.database.provider),
+    branches: createBranchReader(db, config.database.provider),
   };
 }
 
@@ -89,6 +94,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     )
     .use(healthRoutes(deps.db))
     .use(attachmentRoutes(services.accounts.identity))
+    .use(chatRoutes(services.accounts.identity))
     .use(
       glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory }),
     )

@@ -23,6 +23,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** Every field that is wrong, with its own sentence (a form shows them all at once); `field` is the first. */
+    readonly fields?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = "AppError";
@@ -43,6 +45,12 @@ export class DatabaseUnavailable extends AppError {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found.`);
 export const unauthenticated = () => new AppError("UNAUTHENTICATED", "Sign in to continue.");
 export const invalidInput = (field: string, message: string) => new AppError("BAD_USER_INPUT", message, field);
+/** Several wrong fields at once: the message lists every sentence; `extensions.fields` has them by field. */
+export function invalidFields(fields: Readonly<Record<string, string>>): AppError {
+  const entries = Object.entries(fields);
+  if (entries.length === 1) return new AppError("BAD_USER_INPUT", entries[0]![1], entries[0]![0], fields);
+  return new AppError("BAD_USER_INPUT", entries.map(([, message]) => message).join(" "), entries[0]?.[0], fields);
+}
 
 export const httpStatusOf: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,

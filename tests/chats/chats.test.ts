@@ -68,10 +68,12 @@ describe("pagination", () => {
 
   test("messages(last, before) pages back from the newest, oldest first within a page", async () => {
     const { id } = (await ada.data(CREATE, { input: { title: "Long talk" } })).createChat;
+    let parentId: string | null = null;
     for (let i = 0; i < 12; i++) {
-      await app.db.message.create({
-        data: { chatId: id, role: i % 2 ? "ASSISTANT" : "USER", content: `m${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) },
+      const message: { id: string } = await app.db.message.create({
+        data: { chatId: id, parentId, role: i % 2 ? "ASSISTANT" : "USER", content: `m${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) },
       });
+      parentId = message.id;
     }
     const query = `query($id: ID!, $before: String) { chat(id: $id) { messages(last: 5, before: $before) {
       edges { cursor node { content role } } pageInfo { hasPreviousPage startCursor } } } }`;

@@ -1,9 +1,9 @@
 /**
  * One writer per chat, kept by the database rather than by one process's memory: two
  * app instances on one database (each with a connection pool of its own, as two server
- * processes would have) race sendMessage and regenerate to one chat. Exactly one wins
- * each time; the other gets CONFLICT with a sentence; the conversation is never
- * interleaved. And a title the user sets while the first message is being sent is never
+ * processes would have) race sendMessage, regenerate and editMessage to one chat. Exactly
+ * one wins each time; the other gets CONFLICT with a sentence; the conversation is never
+ * interleaved, and a lost race adds no version. And a title the user sets while the first message is being sent is never
  * replaced by the automatic one.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -14,6 +14,7 @@ import { slowMessageInserts } from "../support/refusals.ts";
 import { createChat, createModel, SEND, send, settled } from "../support/replies.ts";
 
 const REGENERATE = `mutation($chatId: ID!) { regenerate(chatId: $chatId) { id status } }`;
+const EDIT = `mutation($messageId: ID!, $content: String!) { editMessage(messageId: $messageId, content: $content) { message { id } reply { id } } }`;
 const RENAME = `mutation($id: ID!, $title: String!) { renameChat(id: $id, title: $title) { title } }`;
 const TRIALS = 20;
 
@@ -44,6 +45,12 @@ afterAll(async () => {
 
 const conversation = (chatId: string) =>
   a.db.message.findMany({ where: { chatId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { role: true, content: true, status: true } });
+/** Every message with the one it follows, by content (replies: their question's content and the reply's own). */
+const tree = async (chatId: string) => {
+  const rows = await a.db.message.findMany({ where: { chatId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true, parentId: true, role: true } });
+  return rows.map((row) => ({ role: row.role, parent: rows.findIndex((other) => other.id === row.parentId) }));
+};
+const leafOf = async (chatId: string) => (await a.db.chat.findUniqueOrThrow({ where: { id: chatId } })).currentLeafId;
 
 function oneWinner(results: { errors?: { message: string; extensions?: { code?: string } }[] }[]) {
   const losers = results.filter((r) => r.errors);
@@ -70,17 +77,79 @@ describe("two instances on one database", () => {
     }
   }, 120_000);
 
-  test(`racing regenerate in one chat: one wins, the other gets CONFLICT, the old reply is replaced once (${TRIALS} trials)`, async () => {
+  test(`racing regenerate in one chat: one wins, the other gets CONFLICT, one new version of the reply (${TRIALS} trials)`, async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const chatId = await createChat(adaOnA, modelId);
       await settled(a, (await send(adaOnA, chatId, "tell me twice")).reply.id);
       const results = await Promise.all([adaOnA.request(REGENERATE, { chatId }), adaOnB.request(REGENERATE, { chatId })]);
       const winner = oneWinner(results);
-      await settled(winner === 0 ? a : b, results[winner]!.data!.regenerate.id);
+      const regenerated = results[winner]!.data!.regenerate.id;
+      await settled(winner === 0 ? a : b, regenerated);
       expect(await conversation(chatId)).toEqual([
         { role: "USER", content: "tell me twice", status: "COMPLETE" },
         { role: "ASSISTANT", content: "a reply that takes its time", status: "COMPLETE" },
+        { role: "ASSISTANT", content: "a reply that takes its time", status: "COMPLETE" },
       ]);
+      // The earlier reply stays as the first version; the winner's is shown.
+      expect(await tree(chatId)).toEqual([
+        { role: "USER", parent: -1 },
+        { role: "ASSISTANT", parent: 0 },
+        { role: "ASSISTANT", parent: 0 },
+      ]);
+      expect(await leafOf(chatId)).toBe(regenerated);
+    }
+  }, 120_000);
+
+  test(`racing editMessage on one question: one wins, the other gets CONFLICT, one new version (${TRIALS} trials)`, async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const chatId = await createChat(adaOnA, modelId);
+      const first = await send(adaOnA, chatId, "first wording");
+      await settled(a, first.reply.id);
+      const results = await Promise.all([
+        adaOnA.request(EDIT, { messageId: first.message.id, content: "edited on A" }),
+        adaOnB.request(EDIT, { messageId: first.message.id, content: "edited on B" }),
+      ]);
+      const winner = oneWinner(results);
+      const edited = results[winner]!.data!.editMessage;
+      await settled(winner === 0 ? a : b, edited.reply.id);
+      const reply = { role: "ASSISTANT", content: "a reply that takes its time", status: "COMPLETE" } as const;
+      expect(await conversation(chatId)).toEqual([
+        { role: "USER", content: "first wording", status: "COMPLETE" },
+        reply,
+        { role: "USER", content: winner === 0 ? "edited on A" : "edited on B", status: "COMPLETE" },
+        reply,
+      ]);
+      expect(await tree(chatId)).toEqual([
+        { role: "USER", parent: -1 },
+        { role: "ASSISTANT", parent: 0 },
+        { role: "USER", parent: -1 },
+        { role: "ASSISTANT", parent: 2 },
+      ]);
+      expect(await leafOf(chatId)).toBe(edited.reply.id);
+    }
+  }, 120_000);
+
+  test("editMessage racing sendMessage: one wins, nothing of the other is written", async () => {
+    for (let trial = 0; trial < TRIALS / 2; trial++) {
+      const chatId = await createChat(adaOnA, modelId);
+      const first = await send(adaOnA, chatId, "first question");
+      await settled(a, first.reply.id);
+      const results = await Promise.all([
+        adaOnA.request(SEND, { chatId, content: "second question" }),
+        adaOnB.request(EDIT, { messageId: first.message.id, content: "first question, edited" }),
+      ]);
+      const winner = oneWinner(results);
+      const won = winner === 0 ? results[0]!.data!.sendMessage : results[1]!.data!.editMessage;
+      await settled(winner === 0 ? a : b, won.reply.id);
+      const reply = { role: "ASSISTANT", content: "a reply that takes its time", status: "COMPLETE" } as const;
+      expect(await conversation(chatId)).toEqual([
+        { role: "USER", content: "first question", status: "COMPLETE" },
+        reply,
+        { role: "USER", content: winner === 0 ? "second question" : "first question, edited", status: "COMPLETE" },
+        reply,
+      ]);
+      expect((await tree(chatId))[2]).toEqual({ role: "USER", parent: winner === 0 ? 1 : -1 });
+      expect(await leafOf(chatId)).toBe(won.reply.id);
     }
   }, 120_000);
 
@@ -95,7 +164,9 @@ describe("two instances on one database", () => {
       expect(await conversation(chatId)).toEqual([
         { role: "USER", content: "first question", status: "COMPLETE" },
         reply,
-        ...(winner === 0 ? [{ role: "USER", content: "second question", status: "COMPLETE" } as const, reply] : []),
+        // The regenerated reply is a second version of the first one.
+        ...(winner === 0 ? [{ role: "USER", content: "second question", status: "COMPLETE" } as const] : []),
+        reply,
       ]);
     }
   }, 120_000);

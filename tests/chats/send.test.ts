@@ -223,7 +223,7 @@ describe("validation: coded errors, nothing stored, no internals", () => {
 describe("regenerate", () => {
   const REGENERATE = `mutation($chatId: ID!, $modelId: ID) { regenerate(chatId: $chatId, modelId: $modelId) { id status content } }`;
 
-  test("replaces the last reply with a new one, generated from the same conversation", async () => {
+  test("adds a new reply to the same question, generated from the same conversation; the earlier reply stays as a version", async () => {
     const { chatId } = await modelAndChat(ada, fake.url);
     fake.scriptNext({ text: "first try" });
     const sent = await send(ada, chatId, "tell me a joke");
@@ -233,11 +233,14 @@ describe("regenerate", () => {
     expect(regenerate.status).toBe("STREAMING");
     expect(regenerate.id).not.toBe(sent.reply.id);
     expect((await settled(app, regenerate.id)).content).toBe("second try");
-    expect((await messagesOf(chatId)).map((m) => m.content)).toEqual(["tell me a joke", "second try"]);
+    expect((await messagesOf(chatId)).map((m) => m.content)).toEqual(["tell me a joke", "first try", "second try"]);
+    const shown = await ada.data(`query($id: ID!) { chat(id: $id) { messages { edges { node { content versionIds } } } } }`, { id: chatId });
+    expect(shown.chat.messages.edges.map((e: any) => e.node.content)).toEqual(["tell me a joke", "second try"]);
+    expect(shown.chat.messages.edges[1].node.versionIds).toEqual([sent.reply.id, regenerate.id]);
     expect((chatRequests().at(-1)!.body as { messages: unknown[] }).messages).toEqual([{ role: "user", content: "tell me a joke" }]);
   });
 
-  test("a failed last reply is replaced too; an empty chat has nothing to answer", async () => {
+  test("a failed last reply gets a new one too; an empty chat has nothing to answer", async () => {
     const { chatId } = await modelAndChat(ada, fake.url);
     fake.scriptNext({ error: { status: 500 } });
     const sent = await send(ada, chatId, "please");

@@ -85,7 +85,7 @@ describe("by default", () => {
     for (const baseUrl of ["https://user:secret@api.example.com/v1", "https://key@api.example.com/v1"]) {
       const result = await ada.request(CREATE, { input: { name: "Creds", providerModelId: "m", baseUrl } });
       expect(result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "baseUrl" });
-      expect(result.errors?.[0]?.message).toBe("baseUrl must not contain a user name or password: put the provider's key in apiKey.");
+      expect(result.errors?.[0]?.message).toBe("Base URL must not contain a user name or password: put the provider's key in API key.");
     }
   });
 

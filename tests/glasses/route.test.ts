@@ -140,6 +140,12 @@ describe("the Noa app's request", () => {
     expect(third.debug.chat_id).not.toBe(first.debug.chat_id);
     const chat = (await ada.data(chatQuery, { id: first.debug.chat_id })).chat;
     expect(chat.messages.edges).toHaveLength(4);
+    // A glasses chat is one linear chain: each message follows the one before, none has versions.
+    const chain = (await ada.data(`query($id: ID!) { chat(id: $id) { messages { edges { node { id parentId versionIds } } } } }`, { id: first.debug.chat_id }))
+      .chat.messages.edges.map((e: any) => e.node);
+    expect(chain.map((m: any) => m.parentId)).toEqual([null, ...chain.slice(0, -1).map((m: any) => m.id)]);
+    expect(chain.every((m: any) => m.versionIds.length === 1)).toBe(true);
+    expect((await app.db.chat.findUniqueOrThrow({ where: { id: first.debug.chat_id } })).currentLeafId).toBe(chain.at(-1).id);
   });
 
   test("/mm/mm without the slash, a bare token, X-API-Key and a typed prompt all work; the prompt goes first", async () => {

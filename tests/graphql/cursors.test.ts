@@ -23,11 +23,15 @@ const pothosCursor = (chunk: string) => Buffer.from(`GPC:${chunk}`).toString("ba
 async function chatWithMessages(client: TestClient, title: string, count: number): Promise<string> {
   const chat = (await client.data(`mutation($t: String) { createChat(input: { title: $t }) { id } }`, { t: title })).createChat.id;
   const chatRow = await app.db.chat.findUniqueOrThrow({ where: { id: chat } });
+  // A linear conversation: each message follows the one before (the chat shows that branch).
+  let parentId: string | null = null;
   for (let i = 0; i < count; i++) {
-    await app.db.message.create({
-      data: { chatId: chatRow.id, role: i % 2 ? "ASSISTANT" : "USER", content: `${title} ${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) },
+    const row: { id: string } = await app.db.message.create({
+      data: { chatId: chatRow.id, parentId, role: i % 2 ? "ASSISTANT" : "USER", content: `${title} ${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) },
     });
+    parentId = row.id;
   }
+  await app.db.chat.update({ where: { id: chat }, data: { currentLeafId: parentId } });
   return chat;
 }
 

@@ -19,7 +19,7 @@ let memoryId: string;
 let ownerId: string;
 
 type Who = "owner" | "other" | "anonymous";
-type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY";
+type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT";
 
 interface Row {
   field: string;
@@ -93,6 +93,47 @@ const rows: Row[] = [
       expect(d.chat.model.name).toBe("Mine");
       expect(d.chat.messages.edges[0].node.content).toBe("my secret question");
     },
+  },
+  {
+    field: "search",
+    // The fixtures' title and message both hold a word only the owner's data has.
+    operation: () => ({ query: `{ search(query: "plans") { chat { title } } texts: search(query: "secret") { message { content } } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.search.map((h: any) => h.chat.title)).toContain("Private plans");
+      expect(d.texts.map((h: any) => h.message?.content)).toContain("my secret question");
+    },
+    empty: (d) => [...d.search, ...d.texts],
+  },
+  {
+    field: "serverInfo",
+    // Public: tells a visitor whether the server still needs its first account, nothing about anyone.
+    operation: () => ({ query: `{ serverInfo { needsFirstAccount signupOpen } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "ok" },
+    check: (d) => expect(d.serverInfo).toEqual({ needsFirstAccount: false, signupOpen: true }),
+  },
+  {
+    field: "updateSettings",
+    // Choosing someone else's model as one's default is refused too.
+    operation: () => ({
+      query: `mutation($m: ID) { updateSettings(input: { defaultModelId: $m }) { preferredModel { id } } }`,
+      variables: { m: modelId },
+    }),
+    expect: { owner: "ok", other: "BAD_USER_INPUT", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateSettings.preferredModel.id).toBe(modelId),
+  },
+  {
+    field: "testModelConnection",
+    // A saved model is tested with its stored key: only its owner may.
+    operation: () => ({ query: `mutation($m: ID) { testModelConnection(input: { modelId: $m }) { ok message } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.testModelConnection.ok).toBe(false),
+  },
+  {
+    field: "fetchProviderModels",
+    operation: () => ({ query: `mutation($m: ID) { fetchProviderModels(input: { modelId: $m }) { ok modelIds } }`, variables: { m: modelId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.fetchProviderModels).toEqual({ ok: false, modelIds: [] }),
   },
   {
     field: "signUp",
@@ -239,6 +280,26 @@ const rows: Row[] = [
     operation: () => ({ query: `mutation($c: ID!) { regenerate(chatId: $c) { status } }`, variables: { c: chatId } }),
     expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
     check: (d) => expect(d.regenerate.status).toBe("STREAMING"),
+  },
+  {
+    field: "editMessage",
+    // The new version's reply fails in the background (nothing listens on the model's port).
+    operation: () => ({
+      query: `mutation($id: ID!) { editMessage(messageId: $id, content: "edited") { message { content versionIds } reply { status } } }`,
+      variables: { id: messageId },
+    }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.editMessage.message.content).toBe("edited");
+      expect(d.editMessage.message.versionIds).toHaveLength(2);
+      expect(d.editMessage.reply.status).toBe("STREAMING");
+    },
+  },
+  {
+    field: "switchVersion",
+    operation: () => ({ query: `mutation($id: ID!) { switchVersion(messageId: $id) { id } }`, variables: { id: messageId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.switchVersion.id).toBe(chatId),
   },
   {
     field: "cancelReply",

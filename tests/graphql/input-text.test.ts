@@ -170,7 +170,7 @@ describe("prices", () => {
     for (const price of [1e300, 1_000_000_001]) {
       const result = await create(price);
       expect(result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "inputCostPerMTok" });
-      expect(result.errors?.[0]?.message).toBe("inputCostPerMTok must be zero or more, at most 1000000000 (price per 1M tokens).");
+      expect(result.errors?.[0]?.message).toBe("Input price must be at most 1000000000 (dollars per 1M tokens).");
     }
     const update = await ada.request(`mutation($id: ID!) { updateModel(id: $id, input: { outputCostPerMTok: 1e300 }) { id } }`, { id: modelId });
     expect(update.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field: "outputCostPerMTok" });

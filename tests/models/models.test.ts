@@ -72,26 +72,45 @@ describe("API keys", () => {
   });
 });
 
-describe("validation names the field and stores nothing", () => {
+describe("validation names the field as the form does and stores nothing", () => {
   const cases: [string, Record<string, unknown>, string][] = [
-    ["baseUrl", { baseUrl: "ftp://example.com" }, "http:// or https://"],
-    ["baseUrl", { baseUrl: "not a url" }, "must be a URL"],
-    ["temperature", { temperature: 2.5 }, "between 0 and 2"],
-    ["temperature", { temperature: -0.1 }, "between 0 and 2"],
-    ["maxTokens", { maxTokens: 0 }, "positive whole number"],
-    ["maxTokens", { maxTokens: -5 }, "positive whole number"],
-    ["inputCostPerMTok", { inputCostPerMTok: -1 }, "zero or more"],
-    ["name", { name: "   " }, "required"],
+    ["baseUrl", { baseUrl: "ftp://example.com" }, "Base URL must start with http:// or https://."],
+    ["baseUrl", { baseUrl: "not a url" }, "Base URL must be a URL such as https://openrouter.ai/api/v1."],
+    ["temperature", { temperature: 2.5 }, "Temperature must be between 0 and 2."],
+    ["temperature", { temperature: -0.1 }, "Temperature must be between 0 and 2."],
+    ["maxTokens", { maxTokens: 0 }, "Max tokens must be a positive whole number."],
+    ["maxTokens", { maxTokens: -5 }, "Max tokens must be a positive whole number."],
+    ["inputCostPerMTok", { inputCostPerMTok: -1 }, "Input price must be zero or more (dollars per 1M tokens)."],
+    ["name", { name: "   " }, "Name is required."],
   ];
-  for (const [field, change, words] of cases) {
+  for (const [field, change, sentence] of cases) {
     test(`${field} = ${JSON.stringify(Object.values(change)[0])}`, async () => {
       const before = await app.db.aiModel.count();
       const result = await ada.request(CREATE, { input: { ...valid, ...change } });
       expect(result.errors?.[0]?.extensions).toEqual({ code: "BAD_USER_INPUT", field });
-      expect(result.errors?.[0]?.message).toContain(words);
+      expect(result.errors?.[0]?.message).toBe(sentence);
       expect(await app.db.aiModel.count()).toBe(before);
     });
   }
+
+  test("an empty form is answered with every wrong field at once, each in its own words", async () => {
+    const before = await app.db.aiModel.count();
+    const result = await ada.request(CREATE, { input: { name: "", providerModelId: " ", baseUrl: "", temperature: 3, outputCostPerMTok: -2 } });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0]?.extensions).toEqual({
+      code: "BAD_USER_INPUT",
+      field: "name",
+      fields: {
+        name: "Name is required.",
+        providerModelId: "Model id is required.",
+        baseUrl: "Base URL is required.",
+        outputCostPerMTok: "Output price must be zero or more (dollars per 1M tokens).",
+        temperature: "Temperature must be between 0 and 2.",
+      },
+    });
+    expect(result.errors?.[0]?.message).toContain("Name is required. Model id is required. Base URL is required.");
+    expect(await app.db.aiModel.count()).toBe(before);
+  });
 
   test("updates are validated the same way and change nothing", async () => {
     const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Stable" } })).createModel;
@@ -107,10 +126,13 @@ describe("validation names the field and stores nothing", () => {
   });
 });
 
-test("deleting a model keeps its chats, without a model", async () => {
-  const { id } = (await ada.data(CREATE, { input: { ...valid, name: "Short-lived" } })).createModel;
+test("deleting a model keeps its chats, without a model; the model says how many chats use it", async () => {
+  const { id } = (await ada.data(`mutation($input: CreateModelInput!) { createModel(input: $input) { id chatCount } }`, { input: { ...valid, name: "Short-lived" } })).createModel;
   const chat = await ada.data(`mutation($m: ID) { createChat(input: { title: "Keep me", modelId: $m }) { id model { id } } }`, { m: id });
   expect(chat.createChat.model.id).toBe(id);
+  const counted = await ada.data(`mutation($id: ID!) { updateModel(id: $id, input: {}) { chatCount } }`, { id });
+  expect(counted.updateModel.chatCount).toBe(1);
+  expect((await ada.data(`{ models { id chatCount } }`)).models.find((m: { id: string }) => m.id === id).chatCount).toBe(1);
   expect(await ada.data(`mutation($id: ID!) { deleteModel(id: $id) }`, { id })).toEqual({ deleteModel: id });
   const after = await ada.data(`query($id: ID!) { chat(id: $id) { title model { id } } }`, { id: chat.createChat.id });
   expect(after.chat).toEqual({ title: "Keep me", model: null });

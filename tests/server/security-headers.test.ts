@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_POLICY, TOOL_PAGE_POLICY } from "../../server/src/web/security-headers.ts";
+import { API_POLICY, PICTURE_POLICY, TOOL_PAGE_POLICY } from "../../server/src/web/security-headers.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 
 const BOOTSTRAP = `\n  window.started = true;\n`;
@@ -63,7 +63,7 @@ describe("every kind of response carries them", () => {
     ["a GraphQL answer", () => graphqlRequest({ query: "{ viewer { id } }" }), 200, API_POLICY],
     ["a GraphQL error", () => graphqlRequest({ query: "{ nope }" }), 200, API_POLICY],
     ["a GraphQL refusal without the CSRF header", () => new Request("http://aiui.test/graphql?query=%7Bviewer%7Bid%7D%7D"), 403, API_POLICY],
-    ["an attachment", () => new Request(`http://aiui.test/attachments/${attachmentId}`, { headers: { cookie: ada.cookie! } }), 200, API_POLICY],
+    ["an attachment", () => new Request(`http://aiui.test/attachments/${attachmentId}`, { headers: { cookie: ada.cookie! } }), 200, PICTURE_POLICY],
     ["a missing attachment", () => new Request("http://aiui.test/attachments/none"), 404, API_POLICY],
     ["the glasses route refusing a token", () => new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { authorization: "Bearer wrong" } }), 401, API_POLICY],
     ["the glasses route refusing a form", () => new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { authorization: `Bearer ${glassesToken}` } }), 400, API_POLICY],

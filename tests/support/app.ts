@@ -18,7 +18,7 @@ import { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
   data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; fields?: Record<string, string> } }[];
 }
 
 export class TestClient {
@@ -48,6 +48,27 @@ export class TestClient {
       const pair = setCookie.split(";")[0]!;
       this.cookie = /Expires=Thu, 01 Jan 1970/.test(setCookie) ? null : pair;
     }
+    return (await response.json()) as GraphQLResult<T>;
+  }
+
+  /**
+   * A request with files, as a browser's urql sends it (GraphQL multipart request spec):
+   * `files` maps a variable path such as "variables.images.0" to the file put there.
+   */
+  async upload<T = Record<string, any>>(query: string, variables: Record<string, unknown>, files: Record<string, Blob>): Promise<GraphQLResult<T>> {
+    const form = new FormData();
+    form.append("operations", JSON.stringify({ query, variables }));
+    const paths = Object.keys(files);
+    form.append("map", JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [path]]))));
+    for (const [i, path] of paths.entries()) form.append(String(i), files[path]!, (files[path] as File).name ?? `file${i}`);
+    const response = await this.app.handle(
+      new Request("http://aiui.test/graphql", {
+        method: "POST",
+        headers: { [CSRF_HEADER]: "1", "x-forwarded-for": this.address, ...(this.cookie ? { cookie: this.cookie } : {}) },
+        body: form,
+      }),
+    );
+    this.lastResponse = response;
     return (await response.json()) as GraphQLResult<T>;
   }
 

@@ -5,7 +5,7 @@
  * `apt-get install -y chromium`. Without Chromium they are skipped, saying so
  * (optional-tools.ts); each file wraps its tests in `describe.if(BROWSER_TESTS_RUN)`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { startTestApp, type TestApp } from "./app.ts";
@@ -26,8 +26,16 @@ const CHROMIUM_ARGS = [
 ];
 /** False where Chromium is missing (and TEST_REQUIRE_TOOLS does not name it): the browser tests are skipped. */
 export const BROWSER_TESTS_RUN = shouldRunWith("chromium", existsSync(CHROMIUM), "apt-get install -y chromium");
-/** Per browser step; a step that hangs fails with Playwright's message about what it waited for. */
-export const STEP_TIMEOUT_MS = 5_000;
+/**
+ * Per browser step; a step that hangs fails with Playwright's message about what it waited
+ * for. Generous: the machines that run the suite are shared and often busy.
+ */
+export const STEP_TIMEOUT_MS = 15_000;
+/** Per browser test: each is a whole walk through the UI, many steps long. */
+export const BROWSER_TEST_TIMEOUT_MS = 120_000;
+
+/** Where every browser test leaves a picture of what it ended on (git-ignored). */
+export const SCREENSHOT_DIR = process.env.AIUI_SCREENSHOT_DIR ?? join(import.meta.dir, "..", "..", "test-results", "screenshots");
 
 export interface WebUnderTest {
   app: TestApp;
@@ -54,6 +62,25 @@ export async function startWebUnderTest(): Promise<WebUnderTest> {
       await app.close();
     },
   };
+}
+
+/** Saves the page as SCREENSHOT_DIR/NAME.png, to look at what a test saw. */
+export async function saveScreenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
+}
+
+/**
+ * A browser profile signed in as a new account made through the API (faster than the form,
+ * which shell.test.ts walks through), with its GraphQL client for setting things up.
+ */
+export async function signedInSession(web: WebUnderTest, email: string, options: BrowserContextOptions = {}) {
+  const client = await web.app.signedUp(email);
+  const session = await openBrowserSession(web.browser, options);
+  const cookie = client.cookie!;
+  const at = cookie.indexOf("=");
+  await session.context.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: web.baseUrl }]);
+  return { ...session, client };
 }
 
 export interface BrowserSession {

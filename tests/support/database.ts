@@ -4,11 +4,11 @@
  * the PostgreSQL / MySQL server named by TEST_POSTGRES_URL / TEST_MYSQL_URL.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Database, openDatabase } from "../../server/src/db/client.ts";
-import { applyMigrations } from "../../server/src/db/migrate.ts";
+import { applyMigrations, listMigrations, MIGRATIONS_ROOT } from "../../server/src/db/migrate.ts";
 import type { DatabaseProvider } from "../../server/src/env.ts";
 
 export interface TestDatabase extends Database {
@@ -59,6 +59,15 @@ async function adminExecute(provider: "postgresql" | "mysql", sql: string): Prom
   }
 }
 
+/** A copy of the provider's migrations folder holding only those that sort before `name`. */
+function migrationsBefore(provider: DatabaseProvider, name: string): string {
+  const root = mkdtempSync(join(tmpdir(), "aiui-migrations-"));
+  for (const migration of listMigrations(provider).filter((m) => m.name < name)) {
+    cpSync(join(MIGRATIONS_ROOT, provider, migration.name), join(root, provider, migration.name), { recursive: true });
+  }
+  return root;
+}
+
 /** Where a fresh database lives, and how to remove it once closed. */
 async function createEmpty(provider: DatabaseProvider): Promise<{ url: string; remove(): Promise<void> }> {
   if (provider === "sqlite") {
@@ -73,11 +82,15 @@ async function createEmpty(provider: DatabaseProvider): Promise<{ url: string; r
   };
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
+/**
+ * `migrationsBefore`: apply only the migrations whose folder name sorts before it (to test
+ * a migration against data written by the schema before it).
+ */
+export async function freshDatabase(options: { migrationsBefore?: string } = {}): Promise<TestDatabase> {
   const provider = testProvider();
   const { url, remove } = await createEmpty(provider);
   const database = await openDatabase(url, provider);
-  await applyMigrations(database.db, provider);
+  await applyMigrations(database.db, provider, () => {}, options.migrationsBefore ? migrationsBefore(provider, options.migrationsBefore) : undefined);
   return {
     ...database,
     url,

@@ -10,14 +10,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { BROWSER_TESTS_RUN, openBrowserSession, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
+import { BROWSER_TEST_TIMEOUT_MS, BROWSER_TESTS_RUN, openBrowserSession, saveScreenshot, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { until } from "../support/chat-page.ts";
 import { fixtureUrl } from "../support/fixtures.ts";
 
 describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
   const IMAGE_FIXTURE = fixtureUrl("noa-app-request-image.jpg");
-  /** Per test: each is a whole walk through the UI, many steps long. */
-  const TEST_TIMEOUT_MS = 30_000;
+  const TEST_TIMEOUT_MS = BROWSER_TEST_TIMEOUT_MS;
 
   let web: WebUnderTest;
   let provider: FakeProvider;
@@ -78,17 +78,18 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     // Sign up and add the model the glasses will use.
     await page.goto(`${baseUrl}/`);
     await page.waitForURL(`${baseUrl}/signin`);
-    await page.getByRole("button", { name: "Create an account" }).click();
     await page.getByLabel("Display name").fill("Ada");
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("correct horse battery staple");
-    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Create administrator account" }).click();
     await page.getByText("Signed in as Ada").waitFor();
-    await page.getByLabel("Name", { exact: true }).fill("Echo");
-    await page.getByLabel("Model id").fill("echo");
-    await page.getByLabel("Base URL").fill(provider.url);
-    await page.getByRole("button", { name: "Add model" }).click();
-    await page.getByRole("list", { name: "Your models" }).getByText("Echo", { exact: true }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
+    const addModel = page.getByRole("form", { name: "Add a model" });
+    await addModel.getByLabel("Name", { exact: true }).fill("Echo");
+    await addModel.getByLabel("Model id").fill("echo");
+    await addModel.getByLabel("Base URL").fill(provider.url);
+    await addModel.getByRole("button", { name: "Add model" }).click();
+    await page.getByRole("list", { name: "Your models" }).getByRole("heading", { name: "Echo" }).waitFor();
 
     // The set-up values for the Noa app's Custom Server screen.
     await openGlassesPage();
@@ -170,6 +171,7 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     // A revoked token no longer opens the glasses endpoint.
     const refused = await postGlassesRequest(secret);
     expect(refused.status).toBe(401);
+    await saveScreenshot(page, "glasses-page", true);
 
     expect(pageErrors).toEqual([]);
     glassesSetUp = true;
@@ -204,10 +206,9 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     await page.reload();
     expect(await tokenItem("Frame 2").textContent()).not.toContain("never");
 
-    // Listed among the chats, labelled as from the glasses.
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chats" }).click();
+    // Listed among the chats in the sidebar, labelled as from the glasses.
     const chatLink = page.locator(`a[href="/chats/${chatId}"]`);
-    const chatItem = page.getByRole("list", { name: "Your chats" }).getByRole("listitem").filter({ has: chatLink });
+    const chatItem = page.getByRole("navigation", { name: "Chats" }).getByRole("listitem").filter({ has: chatLink });
     await chatItem.waitFor();
     await chatItem.getByText("Glasses", { exact: true }).waitFor();
 
@@ -226,6 +227,18 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     expect(served.status()).toBe(200);
     expect(Buffer.from(await served.body()).equals(Buffer.from(await Bun.file(IMAGE_FIXTURE).arrayBuffer()))).toBe(true);
     await page.getByText("You said: hello").waitFor();
+    // No edits in a chat from the glasses; regenerating replaces the last reply (the chat stays linear).
+    expect(await page.getByRole("button", { name: "Edit" }).count()).toBe(0);
+    const before = await web.app.db.message.findMany({ where: { chatId }, select: { id: true } });
+    await page.getByRole("button", { name: "Regenerate" }).click();
+    await until(async () => (await web.app.db.message.findMany({ where: { chatId, status: "COMPLETE" }, select: { id: true } })).map((m) => m.id), (ids) => ids.length === 2 && ids.some((id) => !before.some((b) => b.id === id)));
+    await page.getByText("You said: hello").waitFor();
+    expect(await page.getByText("1 / 2").count()).toBe(0);
+    // Only chats from the glasses, when the list is filtered to them.
+    await page.getByRole("button", { name: "Glasses", exact: true }).click();
+    await chatItem.waitFor();
+    expect(await page.getByRole("navigation", { name: "Chats" }).getByRole("listitem").count()).toBe(1);
+    await saveScreenshot(page, "glasses-chat");
 
     expect(pageErrors).toEqual([]);
   }, TEST_TIMEOUT_MS);

@@ -54,15 +54,17 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
   test("a user turns memory on, manages what is remembered, sees what a chat taught it, and forgets everything", async () => {
     await page.goto(`${baseUrl}/`);
     await page.waitForURL(`${baseUrl}/signin`);
-    await page.getByRole("button", { name: "Create an account" }).click();
+    // A new server offers to create the administrator account first.
+    await page.getByRole("heading", { name: "Create the administrator account" }).waitFor();
     await page.getByLabel("Display name").fill("Ada");
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("correct horse battery staple");
-    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Create administrator account" }).click();
     await page.getByText("Signed in as Ada").waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Models" }).click();
     const addModel = page.getByRole("form", { name: "Add a model" });
-    await addModel.getByLabel("Name").fill("Echo");
-    await addModel.getByLabel("Model id").fill("echo");
+    await addModel.getByLabel("Name", { exact: true }).fill("Echo");
+    await addModel.getByLabel("Model id", { exact: true }).fill("echo");
     await addModel.getByLabel("Base URL").fill(provider.url);
     await addModel.getByRole("button", { name: "Add model" }).click();
     await page.getByRole("list", { name: "Your models" }).getByText("Echo", { exact: true }).waitFor();
@@ -116,15 +118,14 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     expect(await listedTexts()).not.toContain("I'm vegetarian.");
 
     // A chat teaches it something: "remember that …" is kept at once, with the chat it came from.
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chats" }).click();
-    await page.getByLabel("Title").fill("Errands");
-    await page.getByRole("button", { name: "Start chat" }).click();
-    await page.getByRole("list", { name: "Your chats" }).getByRole("link", { name: "Errands" }).click();
-    await page.getByRole("heading", { name: "Errands" }).waitFor();
-    const chatUrl = page.url();
+    // (A new chat is started by its first message, and the page becomes the chat's.)
+    await page.getByRole("link", { name: "New chat" }).first().click();
+    await page.waitForURL(`${baseUrl}/`);
     await page.getByLabel("Model", { exact: true }).selectOption({ label: "Echo" });
     await page.getByLabel("Message", { exact: true }).fill("Remember that my bike is blue.");
     await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.waitForURL(/\/chats\/\w+$/);
+    const chatUrl = page.url();
     await page.getByText("You said: Remember that my bike is blue.").waitFor();
     // Its source is noted in the background once the reply is saved.
     await web.app.services.memory.idle();

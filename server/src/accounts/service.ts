@@ -103,5 +103,8 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
     signUp: (input: { email: string; password: string; displayName?: string | null }) => signUp(rootDb, config.auth, input),
     signIn: (input: { email: string; password: string; clientAddress: string }) => signIn(rootDb, config.auth, signinLimiter, input),
     signOut: (sessionToken: string) => signOut(rootDb, sessionToken),
+    /** True until the first account exists: the sign-in page then offers to create the administrator. */
+    needsFirstAccount: async () => (await rootDb.user.findFirst({ select: { id: true } })) === null,
+    signupOpen: config.auth.signupOpen,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Elysia } from "elysia";
 import type { Identity } from "../accounts/index.ts";
+import { PICTURE_POLICY } from "../web/index.ts";
 
 export function attachmentRoutes(identity: Identity) {
   return new Elysia().get("/attachments/:id", async ({ params, request, set }) => {
@@ -19,6 +20,8 @@ export function attachmentRoutes(identity: Identity) {
         "content-type": attachment.mimeType,
         "cache-control": "private, max-age=86400",
         "x-content-type-options": "nosniff",
+        // Opened full size in a tab, the browser's own page around the picture needs style attributes.
+        "content-security-policy": PICTURE_POLICY,
       },
     });
   });

@@ -18,6 +18,9 @@
  *      conversation after the system prompt opens with a user turn.
  *   4. Failed replies, empty messages and the reply being generated are never sent.
  *      Cancelled replies are, with the text that arrived: the user saw it.
+ *   5. Pictures go with their message as image parts, each counted as IMAGE_TOKENS. When
+ *      the model cannot see, the history arrives without them and the system prompt says
+ *      that the newest message came with pictures the model cannot see (as the glasses do).
  *
  * The estimate is deliberately simple and provider-neutral (no tokenizer ships for
  * arbitrary models): about four characters per token for English, plus a few tokens of
@@ -29,17 +32,34 @@ export const CHARS_PER_TOKEN = 4;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** How many earlier messages are read at most; far more than any window holds. */
 export const HISTORY_LIMIT = 500;
+/** What one picture counts for against the budget: providers charge roughly 85 to 1,100 tokens per picture by size. */
+export const IMAGE_TOKENS = 1000;
+
+export interface HistoryImage {
+  mimeType: string;
+  data: Uint8Array;
+}
 
 export interface HistoryMessage {
   role: MessageRole;
   content: string;
   status: MessageStatus;
+  /** Pictures sent with this message, for a model that can see. */
+  images?: HistoryImage[];
+  /** Pictures this message came with that the model cannot see (they are not sent). */
+  unseenImages?: number;
 }
 
-export interface ProviderMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+export type ProviderContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
+export type ProviderMessage =
+  | { role: "system"; content: string }
+  | { role: "assistant"; content: string }
+  | { role: "user"; content: string | ProviderContentPart[] };
+
+/** Said to a model that cannot see when the user's newest message came with pictures. */
+export const UNSEEN_IMAGES_NOTE =
+  "The user also sent a picture, but you cannot see pictures: if the request needs it, say briefly that the picture could not be read.";
 
 export interface Conversation {
   messages: ProviderMessage[];
@@ -53,9 +73,11 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-export function messageCost(content: string): number {
-  return estimateTokens(content) + MESSAGE_OVERHEAD_TOKENS;
+export function messageCost(content: string, images = 0): number {
+  return estimateTokens(content) + MESSAGE_OVERHEAD_TOKENS + images * IMAGE_TOKENS;
 }
+
+const costOfMessage = (message: HistoryMessage) => messageCost(message.content, message.images?.length ?? 0);
 
 export function promptBudget(contextWindow: number, maxTokens: number | null): number {
   const reserve = maxTokens ?? Math.min(4096, Math.floor(contextWindow / 4));
@@ -63,12 +85,21 @@ export function promptBudget(contextWindow: number, maxTokens: number | null): n
 }
 
 function sendable(message: HistoryMessage): boolean {
-  if (message.content === "") return false;
+  if (message.content === "" && !message.images?.length) return false;
   if (message.role !== "ASSISTANT") return true;
   return message.status === "COMPLETE" || message.status === "CANCELLED";
 }
 
-const ROLE: Record<MessageRole, ProviderMessage["role"]> = { SYSTEM: "system", USER: "user", ASSISTANT: "assistant" };
+function toProvider(message: HistoryMessage): ProviderMessage {
+  if (message.role === "SYSTEM") return { role: "system", content: message.content };
+  if (message.role === "ASSISTANT") return { role: "assistant", content: message.content };
+  if (!message.images?.length) return { role: "user", content: message.content };
+  const pictures = message.images.map((image): ProviderContentPart => ({
+    type: "image_url",
+    image_url: { url: `data:${image.mimeType};base64,${Buffer.from(image.data).toString("base64")}` },
+  }));
+  return { role: "user", content: [...(message.content ? [{ type: "text" as const, text: message.content }] : []), ...pictures] };
+}
 
 /**
  * `history` is oldest first and ends with the message being answered; it must not
@@ -82,17 +113,18 @@ export function buildConversation(input: {
 }): Conversation {
   const budget = promptBudget(input.contextWindow, input.maxTokens);
   const candidates = input.history.filter(sendable);
-  const system: ProviderMessage[] = input.systemPrompt.trim() === "" ? [] : [{ role: "system", content: input.systemPrompt }];
-  let used = system.reduce((sum, m) => sum + messageCost(m.content), 0);
+  const newest = candidates.at(-1);
+  const systemPrompt = newest?.unseenImages ? `${input.systemPrompt.trim()} ${UNSEEN_IMAGES_NOTE}`.trim() : input.systemPrompt;
+  const system: ProviderMessage[] = systemPrompt.trim() === "" ? [] : [{ role: "system", content: systemPrompt }];
+  let used = systemPrompt.trim() === "" ? 0 : messageCost(systemPrompt);
 
   const kept: HistoryMessage[] = [];
-  const newest = candidates.at(-1);
   if (newest) {
     kept.push(newest);
-    used += messageCost(newest.content);
+    used += costOfMessage(newest);
   }
   for (let i = candidates.length - 2; i >= 0; i--) {
-    const cost = messageCost(candidates[i]!.content);
+    const cost = costOfMessage(candidates[i]!);
     if (used + cost > budget) break;
     kept.push(candidates[i]!);
     used += cost;
@@ -100,10 +132,10 @@ export function buildConversation(input: {
   kept.reverse();
   // Open with a user turn: a leading assistant reply lost its question to the trim.
   while (kept.length > 1 && kept[0]!.role === "ASSISTANT") {
-    used -= messageCost(kept.shift()!.content);
+    used -= costOfMessage(kept.shift()!);
   }
   return {
-    messages: [...system, ...kept.map((m) => ({ role: ROLE[m.role], content: m.content }))],
+    messages: [...system, ...kept.map(toProvider)],
     estimatedTokens: used,
     dropped: candidates.length - kept.length,
   };

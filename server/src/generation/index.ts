@@ -8,6 +8,7 @@ export { buildConversation, estimateTokens, type HistoryMessage } from "./conver
 export { costOf } from "./generator.ts";
 export type { ReplyEvent, ReplyUsage } from "./hub.ts";
 export { type Answer, askModel, ProviderFailure, speak } from "./one-shot.ts";
+export { type ConnectionCheck, type ConnectionTarget, checkConnection } from "./provider-check.ts";
 export { providerClient } from "./provider-client.ts";
 export { replyTooLong } from "./reply-errors.ts";
 export { createReplyService, type HeldReplyEnd, type ReplyMemory, type ReplyService } from "./service.ts";

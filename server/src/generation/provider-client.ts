@@ -50,9 +50,14 @@ export function providerClient(model: AiModel, secrets: SecretBox, timeoutMs: nu
   } catch {
     throw new KeyUnreadable();
   }
+  return clientFor(model.baseUrl, apiKey, timeoutMs, network);
+}
+
+/** A client for an endpoint and a plaintext key (none: no Authorization header), held to the URL policy. */
+export function clientFor(baseUrl: string, apiKey: string | undefined, timeoutMs: number, network: ProviderNetwork): OpenAI {
   // Everything explicit, so the SDK reads no OPENAI_* variable from the environment.
   return new OpenAI({
-    baseURL: model.baseUrl,
+    baseURL: baseUrl,
     apiKey: apiKey ?? "unused",
     // A model without a key (a local server) gets no Authorization header at all.
     defaultHeaders: apiKey ? undefined : { Authorization: null },

@@ -6,11 +6,14 @@
  *
  * One writer per chat, kept by the database (docs/decisions/0008-one-writer-per-chat.md):
  * a reply being written carries its chat's id in `streamingChatId`, whose unique index
- * refuses a second one, on every instance. Each writer renews a lease on its rows (the
+ * refuses a second one, on every instance; sending, editing a message and regenerating
+ * all claim the chat the same way. A chat is a tree of messages (decision 0012): each new
+ * message follows the branch it answers, and the new reply becomes the chat's current leaf. Each writer renews a lease on its rows (the
  * checkpoint time, plus a heartbeat while no text flows); every instance's periodic sweep
  * ends rows whose lease ran out, so a dead writer never locks a chat.
  */
-import { checkMessageContent, DEFAULT_CHAT_TITLE, titleFromMessage } from "../chats/index.ts";
+import type { ImageUpload } from "../attachments/index.ts";
+import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, type MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
@@ -20,9 +23,10 @@ import { AppError, invalidInput, notFound } from "../errors.ts";
 import { getModel } from "../models/index.ts";
 import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
-import { HISTORY_LIMIT, type HistoryMessage } from "./conversation.ts";
+import type { HistoryMessage } from "./conversation.ts";
 import { withRetries } from "./final-write.ts";
 import { generateReply } from "./generator.ts";
+import { readBranch } from "./history.ts";
 import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
 import { INTERRUPTED, NOT_SAVED, REPLY_IN_PROGRESS } from "./reply-errors.ts";
 
@@ -230,70 +234,165 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /**
-   * The chat's recent messages, oldest first, in one read that serves three purposes:
-   * refusing while a reply is still being written (one from before the claim column, or a
-   * glasses exchange in a chat it just created), telling a chat's first message, and the
-   * conversation the model is sent (the send path is the time to first token).
+   * The chat's message tree, read inside the claim's transaction: one read (ids, no text)
+   * that tells the branch to answer, the chat's first message, and whether a reply is
+   * still being written there (one from before the claim column, or a glasses exchange in
+   * a chat it just created): then CONFLICT. The send path is the time to first token.
    */
-  async function recentMessages(db: Db, chatId: string): Promise<(HistoryMessage & { id: string; createdAt: Date })[]> {
-    const recent = await db.message.findMany({
-      where: { chatId },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: HISTORY_LIMIT,
-      select: { id: true, role: true, content: true, status: true, createdAt: true },
-    });
-    if (recent.some((m) => m.status === "STREAMING")) throw new AppError("CONFLICT", REPLY_IN_PROGRESS);
-    return recent.reverse();
+  async function idleTree(db: Db, chatId: string): Promise<MessageTree> {
+    const tree = await loadTree(db, chatId);
+    if (tree.streaming) throw new AppError("CONFLICT", REPLY_IN_PROGRESS);
+    return tree;
   }
 
-  /** Creates the reply row, claiming the chat (fails with a unique violation while another reply is being written). */
-  const claimingReply = (tx: Db, chatId: string, createdAt: Date) =>
-    tx.message.create({ data: { chatId, role: "ASSISTANT", content: "", status: "STREAMING", streamingChatId: chatId, createdAt } });
+  /** Chats from the glasses stay as they happened (the Noa app keeps its own history): no versions. */
+  function refuseVersionsIn(chat: Chat, field: string): void {
+    if (chat.source === "GLASSES") {
+      throw invalidInput(field, "Chats from your glasses keep their messages as they happened: continue with a new message instead.");
+    }
+  }
+
+  /** After every message of the chat, even one stamped in the same millisecond: versions and the newest message go by time. */
+  const nextTime = (tree: MessageTree) => Math.max(Date.now(), (tree.newest?.createdAt.getTime() ?? 0) + 1);
+
+  /** Creates the reply row after `parentId`, claiming the chat (fails with a unique violation while another reply is being written). */
+  const claimingReply = (tx: Db, chatId: string, parentId: string, createdAt: Date) =>
+    tx.message.create({ data: { chatId, parentId, role: "ASSISTANT", content: "", status: "STREAMING", streamingChatId: chatId, createdAt } });
+
+  /** Shows `replyId` from now on: the chat's current leaf (the chat's row is locked by the claim's transaction). */
+  const showing = (tx: Db, chatId: string, replyId: string) => tx.chat.update({ where: { id: chatId }, data: { currentLeafId: replyId } });
+
+  /**
+   * Inside the claim's transaction: the reply (claiming the chat) and the user's message
+   * after `parentId`, with its pictures; the reply becomes the chat's current leaf. Returns
+   * them with the conversation the model is sent: the branch up to the parent, then the question.
+   */
+  async function asking(
+    tx: Db,
+    chat: Chat,
+    model: AiModel,
+    tree: MessageTree,
+    question: { parentId: string | null; content: string; images: readonly ImageUpload[] },
+  ) {
+    const history = await readBranch(tx, tree, question.parentId, model.supportsImages);
+    const at = nextTime(tree);
+    const messageId = newMessageId();
+    const reply = await claimingReply(tx, chat.id, messageId, new Date(at + 1));
+    const { images } = question;
+    const message = await tx.message.create({
+      data: {
+        id: messageId,
+        chatId: chat.id,
+        parentId: question.parentId,
+        role: "USER",
+        content: question.content,
+        status: "COMPLETE",
+        createdAt: new Date(at),
+        ...(images.length
+          ? { attachments: { create: images.map((image) => ({ mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes })) } }
+          : {}),
+      },
+    });
+    const asked: HistoryMessage = {
+      role: "USER",
+      content: question.content,
+      status: "COMPLETE",
+      ...(images.length ? (model.supportsImages ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.bytes })) } : { unseenImages: images.length }) : {}),
+    };
+    return { message, reply, history: [...history, asked] };
+  }
 
   return {
     hub,
     bus,
 
     /**
-     * Stores the user's message and the reply (STREAMING) together, and starts
-     * generating in the background. `db` is the viewer's fenced client.
+     * Stores the user's message after the branch shown and the reply (STREAMING) together,
+     * and starts generating in the background. Without `chatId` a new chat is started with
+     * the model `modelId`, titled after the message. `db` is the viewer's fenced client.
      */
-    async sendMessage(db: Db, input: { chatId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+    async sendMessage(
+      db: Db,
+      input: { ownerId: string; chatId?: string | null; content: string; modelId?: string | null; images?: readonly ImageUpload[] },
+    ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
-      const chat = await chatWithModel(db, input.chatId);
+      const images = input.images ?? [];
+      let chat: Chat & { model: AiModel | null };
+      if (input.chatId == null) {
+        if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
+        const model = await getModel(db, input.modelId);
+        if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+        // Untitled, like any new chat: the first message names it below, as a title nobody chose.
+        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id })), model };
+      } else {
+        chat = await chatWithModel(db, input.chatId);
+      }
       const model = await modelFor(db, chat, input.modelId);
-      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, updated) => {
-        const history = await recentMessages(tx, chat.id);
-        // After everything before it, even a message stamped in the same millisecond; the reply one millisecond later.
-        const at = Math.max(Date.now(), (history.at(-1)?.createdAt.getTime() ?? 0) + 1);
-        const reply = await claimingReply(tx, chat.id, new Date(at + 1));
-        const message = await tx.message.create({ data: { chatId: chat.id, role: "USER", content, status: "COMPLETE", createdAt: new Date(at) } });
-        if (!history.some((m) => m.role === "USER")) {
+      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, locked) => {
+        const tree = await idleTree(tx, chat.id);
+        const parentId = tree.leaf(locked.currentLeafId)?.id ?? null;
+        const asked = await asking(tx, chat, model, tree, { parentId, content, images });
+        if (!tree.hasUserMessage()) {
           // Only a title nobody chose: a rename, even one a moment ago, wins. (The chat's
-          // row is locked by this transaction, so `updated` holds any rename before it.)
-          const title = titleFromMessage(content);
-          const { count } = await tx.chat.updateMany({ where: { id: chat.id, title: DEFAULT_CHAT_TITLE, titleSetByUser: false }, data: { title } });
-          if (count > 0) updated.title = title;
+          // row is locked by this transaction, so `locked` holds any rename before it.)
+          await tx.chat.updateMany({ where: { id: chat.id, title: DEFAULT_CHAT_TITLE, titleSetByUser: false }, data: { title: titleFromMessage(content) } });
         }
-        return { history, message, reply, updated };
+        return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
       });
-      start(db, reply, model, chat, [...history, message]);
+      start(db, reply, model, chat, history);
       return { chat: updated, message, reply };
     },
 
-    /** Replaces the chat's last reply with a new one (or answers a last message left without one). */
-    async regenerate(db: Db, input: { chatId: string; modelId?: string | null }): Promise<Message> {
-      const chat = await chatWithModel(db, input.chatId);
+    /**
+     * A new version of one of the user's messages: stored next to the original (same
+     * parent, with the original's pictures), answered by a new reply, and shown from now on.
+     * The original and its replies stay, one version back. Claims the chat like sendMessage.
+     */
+    async editMessage(db: Db, input: { messageId: string; content: string; modelId?: string | null }): Promise<SentMessage> {
+      const content = checkMessageContent(input.content);
+      const original = await db.message.findUnique({
+        where: { id: input.messageId },
+        select: { chatId: true, parentId: true, role: true, attachments: { select: { mimeType: true, data: true } } },
+      });
+      if (!original) throw notFound("Message");
+      if (original.role !== "USER") throw invalidInput("messageId", "Only your own messages can be edited; regenerate a reply instead.");
+      const chat = await chatWithModel(db, original.chatId);
+      refuseVersionsIn(chat, "messageId");
       const model = await modelFor(db, chat, input.modelId);
-      const { history, reply } = await startingReply(db, chat, model, async (tx) => {
-        const recent = await recentMessages(tx, chat.id);
-        const last = recent.at(-1);
-        const history = last?.role === "ASSISTANT" ? recent.slice(0, -1) : recent;
-        const question = history.at(-1);
+      const images = original.attachments
+        .filter((attachment) => attachment.mimeType.startsWith("image/"))
+        .map((attachment) => ({ mimeType: attachment.mimeType, bytes: new Uint8Array(attachment.data) }));
+      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx) => {
+        const tree = await idleTree(tx, chat.id);
+        const asked = await asking(tx, chat, model, tree, { parentId: original.parentId, content, images });
+        return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
+      });
+      start(db, reply, model, chat, history);
+      return { chat: updated, message, reply };
+    },
+
+    /**
+     * A new reply to a question, next to the earlier ones (they stay, as versions): by default
+     * to the question of the chat's last reply shown (or to a last question left without one);
+     * `messageId` names another reply to redo. The new reply is shown from now on. In a chat
+     * from the glasses the last reply is replaced instead (those stay linear). Claims the chat
+     * like sendMessage.
+     */
+    async regenerate(db: Db, input: { chatId: string; messageId?: string | null; modelId?: string | null }): Promise<Message> {
+      const chat = await chatWithModel(db, input.chatId);
+      if (input.messageId != null) refuseVersionsIn(chat, "messageId");
+      const model = await modelFor(db, chat, input.modelId);
+      const { history, reply } = await startingReply(db, chat, model, async (tx, locked) => {
+        const tree = await idleTree(tx, chat.id);
+        const target = input.messageId != null ? tree.nodes.get(input.messageId) : tree.leaf(locked.currentLeafId);
+        if (input.messageId != null && target?.role !== "ASSISTANT") throw notFound("Reply");
+        const question = target?.role === "ASSISTANT" ? tree.parentOf(target) : target;
         // Checked before anything is deleted: a chat whose last reply answers nothing keeps it.
         if (question?.role !== "USER") throw invalidInput("chatId", "This chat has no message to answer yet.");
-        if (last?.role === "ASSISTANT") await tx.message.delete({ where: { id: last.id } });
-        const reply = await claimingReply(tx, chat.id, new Date(Math.max(Date.now(), question.createdAt.getTime() + 1)));
+        if (chat.source === "GLASSES" && target?.role === "ASSISTANT") await tx.message.delete({ where: { id: target.id } });
+        const history = await readBranch(tx, tree, question.id, model.supportsImages);
+        const reply = await claimingReply(tx, chat.id, question.id, new Date(nextTime(tree)));
+        await showing(tx, chat.id, reply.id);
         return { history, reply };
       });
       start(db, reply, model, chat, history);

@@ -2,11 +2,12 @@
  * The Noa app's multipart request (see docs/noa-app.md), parsed and
  * validated into a typed value. Every rejection names the field and what to send.
  */
+// Pictures follow the same rule as those sent in the web UI.
+import { imageMimeType, MAX_IMAGE_BYTES } from "../attachments/index.ts";
 import { AppError, httpStatusOf } from "../errors.ts";
 import { unstorableText } from "../text.ts";
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
-export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /** The app's history: it never trims it, so it may be long; the context rule trims it instead. */
 export const MAX_HISTORY_BYTES = 10 * 1024 * 1024;
 const MAX_TEXT_FIELD_CHARS = 200_000;
@@ -46,13 +47,6 @@ export class GlassesHttpError extends Error {
 }
 
 const bad = (detail: string) => new GlassesHttpError(400, detail);
-
-function imageMimeType(bytes: Uint8Array): string | null {
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return "image/png";
-  if (String.fromCharCode(...bytes.subarray(0, 4)) === "RIFF" && String.fromCharCode(...bytes.subarray(8, 12)) === "WEBP") return "image/webp";
-  return null;
-}
 
 function textField(form: FormData, name: string, maxChars = MAX_TEXT_FIELD_CHARS): string {
   const value = form.get(name);

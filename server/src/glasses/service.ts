@@ -21,7 +21,7 @@ import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { titleFromMessage } from "../chats/index.ts";
+import { newMessageId, titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
 import type { MemoryService, MemoryTurn } from "../memory/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
@@ -183,10 +183,11 @@ async function startsNewTopic(deps: GlassesDependencies, model: AiModel, history
 
 /**
  * Saves the user's words (with the picture) and a pending reply in the current glasses
- * chat, or in a new one, in one write that also marks the chat as recently active. The
- * pending reply claims its chat (one writer per chat); when another reply is being
- * written in the current chat (a retried request, or the web), this exchange gets a chat
- * of its own instead of being refused.
+ * chat, after its last message, or in a new one, in one write that also makes the reply
+ * the chat's current leaf and marks the chat as recently active. Glasses chats stay linear
+ * (docs/decisions/0012-message-tree.md). The pending reply claims its chat (one writer per
+ * chat); when another reply is being written in the current chat (a retried request, or
+ * the web), this exchange gets a chat of its own instead of being refused.
  */
 async function saveExchange(
   db: Db,
@@ -198,32 +199,38 @@ async function saveExchange(
   image: GlassesRequest["image"],
 ): Promise<{ chat: Chat; replyId: string }> {
   const now = Date.now();
+  // Known beforehand: the reply follows the question, and is the chat's leaf, in the same write.
+  const questionId = newMessageId();
+  const replyId = newMessageId();
   const question = {
+    id: questionId,
     role: "USER" as const,
     content: userText,
     createdAt: new Date(now),
     ...(image ? { attachments: { create: { mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes } } } : {}),
   };
-  const pending = { role: "ASSISTANT" as const, content: "", status: "STREAMING" as const, createdAt: new Date(now + 1) };
+  const pending = { id: replyId, parentId: questionId, role: "ASSISTANT" as const, content: "", status: "STREAMING" as const, createdAt: new Date(now + 1) };
   const current = startNew ? null : setup.currentChat;
   if (current) {
     const switched = current.modelId === modelId ? {} : { modelId };
     try {
       const chat = await db.chat.update({
         where: { id: current.id },
-        data: { ...switched, updatedAt: new Date(now), messages: { create: [question, { ...pending, streamingChatId: current.id }] } },
-        include: { messages: { where: { streamingChatId: current.id }, select: { id: true } } },
+        data: {
+          ...switched,
+          updatedAt: new Date(now),
+          currentLeafId: replyId,
+          messages: { create: [{ ...question, parentId: current.currentLeafId }, { ...pending, streamingChatId: current.id }] },
+        },
       });
-      return { chat, replyId: chat.messages[0]!.id };
+      return { chat, replyId };
     } catch (error) {
       if (!isUniqueViolation(error) && !isWriteConflict(error)) throw error;
     }
   }
   const chat = await db.chat.create({
-    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, messages: { create: [question, pending] } },
-    include: { messages: { where: { role: "ASSISTANT" }, select: { id: true } } },
+    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, currentLeafId: replyId, messages: { create: [question, pending] } },
   });
-  const replyId = chat.messages[0]!.id;
   // The claim needs the chat's id; nobody can know the chat before this line.
   await db.message.update({ where: { id: replyId }, data: { streamingChatId: chat.id }, select: { id: true } });
   await db.glassesSettings.update({ where: { userId }, data: { currentChatId: chat.id } });

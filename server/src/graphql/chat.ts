@@ -1,16 +1,49 @@
 import { queryFromInfo } from "@pothos/plugin-prisma";
-import { createChat, deleteChat, getChat, renameChat } from "../chats/index.ts";
+import { branchWindow, createChat, deleteChat, getChat, renameChat, switchVersion } from "../chats/index.ts";
+import type { Db } from "../db/client.ts";
+import type { Message } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
-import { requireViewer } from "./context.ts";
-import { page, prismaPage } from "./pages.ts";
+import { type GraphQLContext, requireViewer } from "./context.ts";
+import { openCursor, page, prismaPage, sealCursor } from "./pages.ts";
 
 const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
 const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
 export const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
 
+/** Versions already known for a row (the branch page read the chat's tree); else one query per parent. */
+const VERSIONS = Symbol("versionIds");
+type MessageRow = Message & { [VERSIONS]?: string[] };
+
+/** Per request: the versions of each parent's children, read once however many messages ask. */
+const versionLoads = new WeakMap<GraphQLContext, Map<string, Promise<string[]>>>();
+function versionsOf(ctx: GraphQLContext, db: Db, message: MessageRow): Promise<string[]> {
+  const known = message[VERSIONS];
+  if (known) return Promise.resolve(known);
+  const loads = versionLoads.get(ctx) ?? new Map<string, Promise<string[]>>();
+  versionLoads.set(ctx, loads);
+  const key = `${message.chatId}/${message.parentId ?? ""}`;
+  let load = loads.get(key);
+  if (!load) {
+    load = db.message
+      .findMany({ where: { chatId: message.chatId, parentId: message.parentId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } })
+      .then((rows) => rows.map((row) => row.id));
+    loads.set(key, load);
+  }
+  return load;
+}
+
 const MessageRef = builder.prismaObject("Message", {
   fields: (t) => ({
     id: t.exposeID("id"),
+    parentId: t.exposeID("parentId", {
+      nullable: true,
+      description: "The message this one follows (a reply's question, a question's previous reply); null for a chat's first message.",
+    }),
+    versionIds: t.idList({
+      description:
+        "This message and its other versions (edits of a question, regenerated replies: the messages with the same parent), oldest first. Show one with switchVersion.",
+      resolve: (message, _args, ctx) => versionsOf(ctx, ctx.db, message),
+    }),
     role: t.expose("role", { type: MessageRoleEnum }),
     content: t.exposeString("content"),
     status: t.expose("status", { type: MessageStatusEnum }),
@@ -35,19 +68,42 @@ const ChatRef = builder.prismaObject("Chat", {
     model: t.relation("model", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    // Cursors are signed for this chat and viewer (pages.ts).
     messages: t.connection({
       type: MessageRef,
-      description: "Oldest first; `last`/`before` page back from the newest.",
-      resolve: (chat, args, ctx, info) =>
-        page(ctx, `Chat.messages:${chat.id}`, args, (query) =>
-          ctx.db.message.findMany({
-            ...queryFromInfo({ context: ctx, info, path: ["edges", "node"], typeName: "Message" }),
-            where: { chatId: chat.id },
-            orderBy: query.inverted ? [{ createdAt: "desc" }, { id: "desc" }] : [{ createdAt: "asc" }, { id: "asc" }],
-            ...prismaPage(query),
-          }),
-        ),
+      description:
+        "The conversation shown: the branch from the first message to the chat's current leaf (one version of each message), oldest first. " +
+        "Without arguments the newest 50; `last`/`before` page back, `first`/`after` forward, `around` (a message id) centres a page on one message. " +
+        "Cursors are valid only for this chat and viewer.",
+      args: { around: t.arg.id({ required: false, description: "A message of the branch shown to put in the middle of the page." }) },
+      resolve: async (chat, args, ctx, info) => {
+        // Signed for this chat and viewer (pages.ts): anything else is refused before any query.
+        const scope = `Chat.messages:${chat.id}`;
+        const window = await branchWindow(ctx.db, ctx.app.branches, chat, {
+          first: args.first,
+          after: openCursor(ctx, scope, args, "after"),
+          last: args.last,
+          before: openCursor(ctx, scope, args, "before"),
+          around: args.around == null ? null : String(args.around),
+        });
+        const query = queryFromInfo({ context: ctx, info, typeName: "Message", path: ["edges", "node"] });
+        const rows: MessageRow[] = window.ids.length ? await ctx.db.message.findMany({ ...query, where: { chatId: chat.id, id: { in: window.ids } } }) : [];
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const edges = window.ids.flatMap((id) => {
+          const node = byId.get(id);
+          if (!node) return [];
+          node[VERSIONS] = window.versions.get(id) ?? [id];
+          return [{ cursor: sealCursor(ctx, scope, id), node }];
+        });
+        return {
+          edges,
+          pageInfo: {
+            hasPreviousPage: window.hasPreviousPage,
+            hasNextPage: window.hasNextPage,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+        };
+      },
     }),
   }),
 });
@@ -62,13 +118,15 @@ const CreateChatInput = builder.inputType("CreateChatInput", {
 builder.queryFields((t) => ({
   chats: t.connection({
     type: ChatRef,
-    description: "The viewer's chats, most recently active first.",
+    description: "The viewer's chats, most recently active first; `source` keeps those from one place (web, glasses, API).",
+    args: { source: t.arg({ type: ChatSourceEnum, required: false }) },
     resolve: (_root, args, ctx, info) => {
       const viewer = requireViewer(ctx);
-      return page(ctx, "chats", args, (query) =>
+      // The filter is part of the list: a cursor from the glasses chats is not one for all chats.
+      return page(ctx, `chats:${args.source ?? "ALL"}`, args, (query) =>
         ctx.db.chat.findMany({
           ...queryFromInfo({ context: ctx, info, path: ["edges", "node"], typeName: "Chat" }),
-          where: { userId: viewer.id },
+          where: { userId: viewer.id, ...(args.source ? { source: args.source } : {}) },
           orderBy: query.inverted ? [{ updatedAt: "asc" }, { id: "asc" }] : [{ updatedAt: "desc" }, { id: "desc" }],
           ...prismaPage(query),
         }),
@@ -99,6 +157,16 @@ builder.mutationFields((t) => ({
     resolve: (_query, _root, { id, title }, ctx) => {
       requireViewer(ctx);
       return renameChat(ctx.db, String(id), title);
+    },
+  }),
+  switchVersion: t.prismaField({
+    type: "Chat",
+    description:
+      "Shows the version of the conversation that contains the message (one of a message's versionIds, or a search hit): the chat's messages then follow it, down to its newest reply. A message already shown changes nothing.",
+    args: { messageId: t.arg.id() },
+    resolve: (_query, _root, { messageId }, ctx) => {
+      requireViewer(ctx);
+      return switchVersion(ctx.db, String(messageId));
     },
   }),
   deleteChat: t.id({

@@ -1,4 +1,5 @@
 import type { Accounts } from "../accounts/index.ts";
+import type { BranchReader } from "../chats/index.ts";
 import type { CursorSigner } from "../crypto/cursors.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
@@ -7,6 +8,7 @@ import type { Config } from "../env.ts";
 import { unauthenticated } from "../errors.ts";
 import type { ReplyService } from "../generation/index.ts";
 import type { MemoryService } from "../memory/index.ts";
+import type { Search } from "../search/index.ts";
 
 /**
  * What the server hands to every GraphQL operation; built once at start. No database
@@ -14,7 +16,7 @@ import type { MemoryService } from "../memory/index.ts";
  */
 export interface AppServices {
   config: Config;
-  /** Who is asking, sign-up, sign-in and sign-out (the only users of the unfenced client besides replies). */
+  /** Who is asking, sign-up, sign-in and sign-out (with replies, memory, search and branches, the only users of the unfenced client). */
   accounts: Accounts;
   secrets: SecretBox;
   /** Signs and checks pagination cursors (crypto/cursors.ts, graphql/pages.ts). */
@@ -23,6 +25,10 @@ export interface AppServices {
   replies: ReplyService;
   /** Long-term memory: recall and learning for replies and the glasses, search for the Memory page. */
   memory: MemoryService;
+  /** Full-text search over chats (search/service.ts); it hands back ids, which resolvers load through the fence. */
+  search: Search;
+  /** Pages of a chat's branch by a recursive query (chats/branch.ts); ids only, held to one chat. */
+  branches: BranchReader;
 }
 
 export interface GraphQLContext {

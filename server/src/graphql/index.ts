@@ -6,4 +6,5 @@ import "./glasses.ts";
 import "./memory.ts";
 import "./attachment.ts";
 import "./reply.ts";
+import "./search.ts";
 import "./error-code.ts";

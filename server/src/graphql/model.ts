@@ -1,6 +1,8 @@
-import { createModel, deleteModel, getModel, listModels, updateModel } from "../models/index.ts";
+import { checkConnection, type ConnectionCheck } from "../generation/index.ts";
+import { baseUrlProblem, createModel, deleteModel, getModel, listModels, revealApiKey, updateModel } from "../models/index.ts";
+import { invalidInput } from "../errors.ts";
 import { builder } from "./builder.ts";
-import { requireViewer } from "./context.ts";
+import { type GraphQLContext, requireViewer } from "./context.ts";
 
 builder.prismaObject("AiModel", {
   name: "Model",
@@ -26,6 +28,10 @@ builder.prismaObject("AiModel", {
     systemPrompt: t.exposeString("systemPrompt"),
     supportsImages: t.exposeBoolean("supportsImages"),
     active: t.exposeBoolean("active"),
+    chatCount: t.int({
+      description: "How many of the user's chats talk to this model (they stay, without a model, if it is deleted).",
+      resolve: (model, _args, ctx) => ctx.db.chat.count({ where: { modelId: model.id } }),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
@@ -90,6 +96,69 @@ builder.mutationFields((t) => ({
       requireViewer(ctx);
       await deleteModel(ctx.db, String(id));
       return id;
+    },
+  }),
+}));
+
+const ConnectionTestRef = builder.objectRef<ConnectionCheck>("ConnectionTest").implement({
+  description: "What the provider answered, in words.",
+  fields: (t) => ({
+    ok: t.exposeBoolean("ok", { description: "True when the provider answered and offers the model (if one was named)." }),
+    message: t.exposeString("message"),
+    modelIds: t.exposeStringList("modelIds", { description: "The provider's model ids (GET {baseUrl}/models), sorted; empty when it has no list." }),
+  }),
+});
+
+const ModelConnectionInput = builder.inputType("ModelConnectionInput", {
+  description: "A provider to try: a saved model (modelId), a form's values, or a saved model with some values changed.",
+  fields: (t) => ({
+    modelId: t.id({ required: false, description: "A saved model: its values fill what is not given here, its stored key included." }),
+    baseUrl: t.string({ required: false }),
+    apiKey: t.string({ required: false, description: "Omit to use the saved model's key; empty for none." }),
+    providerModelId: t.string({ required: false }),
+  }),
+});
+
+/** The provider a connection input names, with the key in plain text for the call. */
+async function connectionTarget(
+  ctx: GraphQLContext,
+  input: { modelId?: string | number | null; baseUrl?: string | null; apiKey?: string | null; providerModelId?: string | null },
+) {
+  const saved = input.modelId == null ? null : await getModel(ctx.db, String(input.modelId));
+  const rawUrl = input.baseUrl ?? saved?.baseUrl ?? "";
+  if (rawUrl.trim() === "") throw invalidInput("baseUrl", "Base URL is required.");
+  const checked = baseUrlProblem(rawUrl);
+  if ("problem" in checked) throw invalidInput("baseUrl", checked.problem);
+  let apiKey = input.apiKey == null ? undefined : input.apiKey.trim() || undefined;
+  if (input.apiKey === undefined || (input.apiKey === null && saved)) {
+    try {
+      apiKey = saved ? revealApiKey(ctx.app.secrets, saved) : undefined;
+    } catch {
+      throw invalidInput("apiKey", "The saved API key could not be decrypted (was the server's ENCRYPTION_KEY changed?). Enter the key again.");
+    }
+  }
+  return { baseUrl: checked.url, apiKey, providerModelId: input.providerModelId ?? saved?.providerModelId ?? "" };
+}
+
+builder.mutationFields((t) => ({
+  testModelConnection: t.field({
+    type: ConnectionTestRef,
+    description: "Asks the provider for its model list (or, without one, for a one-token answer) and says in words whether the model can be reached.",
+    args: { input: t.arg({ type: ModelConnectionInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireViewer(ctx);
+      return checkConnection(await connectionTarget(ctx, input), ctx.app.config.providerNetwork);
+    },
+  }),
+  fetchProviderModels: t.field({
+    type: ConnectionTestRef,
+    description: "The provider's model ids (GET {baseUrl}/models), to pick the model id from; ok is false, with the reason, when there is no list.",
+    args: { input: t.arg({ type: ModelConnectionInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireViewer(ctx);
+      const target = await connectionTarget(ctx, input);
+      const check = await checkConnection({ ...target, providerModelId: "" }, ctx.app.config.providerNetwork);
+      return check.ok && check.modelIds.length === 0 ? { ...check, ok: false, message: "The provider lists no models: type the model id." } : check;
     },
   }),
 }));

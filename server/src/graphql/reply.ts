@@ -1,9 +1,11 @@
+import { checkImages, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from "../attachments/index.ts";
 import type { Chat, Message } from "../db/generated/sqlite/client.ts";
 import { MAX_MESSAGE_LENGTH } from "../chats/index.ts";
 import type { ReplyEvent, ReplyUsage } from "../generation/index.ts";
 import { builder } from "./builder.ts";
 import { MessageStatusEnum } from "./chat.ts";
 import { requireViewer } from "./context.ts";
+import { FileScalar } from "./file.ts";
 
 const SendMessagePayload = builder.objectRef<{ chat: Chat; message: Message; reply: Message }>("SendMessagePayload").implement({
   fields: (t) => ({
@@ -45,20 +47,50 @@ const ReplyEventRef = builder.objectRef<ReplyEvent>("ReplyEvent").implement({
 builder.mutationFields((t) => ({
   sendMessage: t.field({
     type: SendMessagePayload,
-    description: `Stores the message (at most ${MAX_MESSAGE_LENGTH} characters) and starts the model's reply in the background. modelId switches the chat's model.`,
-    args: { chatId: t.arg.id(), content: t.arg.string(), modelId: t.arg.id({ required: false }) },
-    resolve: (_root, { chatId, content, modelId }, ctx) => {
+    description:
+      `Stores the message (at most ${MAX_MESSAGE_LENGTH} characters) after the chat's current leaf and starts the model's reply in the background. ` +
+      "Without chatId a new chat is started with the model modelId; with it, modelId switches the chat's model. " +
+      `images: up to ${MAX_IMAGES_PER_MESSAGE} JPEG, PNG or WebP pictures of at most ${MAX_IMAGE_BYTES / 1048576} MB each, sent as a multipart request (GraphQL multipart request spec).`,
+    args: {
+      chatId: t.arg.id({ required: false }),
+      content: t.arg.string(),
+      modelId: t.arg.id({ required: false }),
+      images: t.arg({ type: [FileScalar], required: false }),
+    },
+    resolve: async (_root, { chatId, content, modelId, images }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const pictures = await checkImages(images ?? []);
+      return ctx.app.replies.sendMessage(ctx.db, {
+        ownerId: viewer.id,
+        chatId: chatId == null ? null : String(chatId),
+        content,
+        modelId: modelId == null ? null : String(modelId),
+        images: pictures,
+      });
+    },
+  }),
+  editMessage: t.field({
+    type: SendMessagePayload,
+    description:
+      "Sends a new version of one of the user's messages (keeping its pictures): stored next to the original, answered by a new reply, and shown from now on. The original stays as the previous version.",
+    args: { messageId: t.arg.id(), content: t.arg.string(), modelId: t.arg.id({ required: false }) },
+    resolve: (_root, { messageId, content, modelId }, ctx) => {
       requireViewer(ctx);
-      return ctx.app.replies.sendMessage(ctx.db, { chatId: String(chatId), content, modelId: modelId == null ? null : String(modelId) });
+      return ctx.app.replies.editMessage(ctx.db, { messageId: String(messageId), content, modelId: modelId == null ? null : String(modelId) });
     },
   }),
   regenerate: t.prismaField({
     type: "Message",
-    description: "Replaces the chat's last reply with a new one (STREAMING). modelId switches the chat's model.",
-    args: { chatId: t.arg.id(), modelId: t.arg.id({ required: false }) },
-    resolve: (_query, _root, { chatId, modelId }, ctx) => {
+    description:
+      "A new reply (STREAMING) to the question of the chat's last reply, or of the reply messageId; earlier replies stay as versions. modelId switches the chat's model.",
+    args: { chatId: t.arg.id(), messageId: t.arg.id({ required: false }), modelId: t.arg.id({ required: false }) },
+    resolve: (_query, _root, { chatId, messageId, modelId }, ctx) => {
       requireViewer(ctx);
-      return ctx.app.replies.regenerate(ctx.db, { chatId: String(chatId), modelId: modelId == null ? null : String(modelId) });
+      return ctx.app.replies.regenerate(ctx.db, {
+        chatId: String(chatId),
+        messageId: messageId == null ? null : String(messageId),
+        modelId: modelId == null ? null : String(modelId),
+      });
     },
   }),
   cancelReply: t.prismaField({

@@ -1,7 +1,16 @@
+import { THEMES, type Theme, updateSettings } from "../accounts/index.ts";
+import { defaultModelFor } from "../models/index.ts";
 import { builder } from "./builder.ts";
 import { requireViewer } from "./context.ts";
 
 const RoleEnum = builder.enumType("Role", { values: ["ADMIN", "MEMBER"] as const });
+const ThemeEnum = builder.enumType("Theme", {
+  values: {
+    SYSTEM: { description: "Follow the device's light or dark setting." },
+    LIGHT: {},
+    DARK: {},
+  },
+});
 
 builder.prismaObject("User", {
   fields: (t) => ({
@@ -9,9 +18,59 @@ builder.prismaObject("User", {
     email: t.exposeString("email"),
     displayName: t.exposeString("displayName"),
     role: t.expose("role", { type: RoleEnum }),
+    theme: t.field({ type: ThemeEnum, resolve: (user) => (THEMES.includes(user.theme as Theme) ? (user.theme as Theme) : "SYSTEM") }),
+    preferredModel: t.prismaField({
+      type: "AiModel",
+      nullable: true,
+      description: "The model chosen in the settings for new chats; null when none is chosen (or it was deleted).",
+      resolve: (query, user, _args, ctx) => (user.defaultModelId ? ctx.db.aiModel.findUnique({ ...query, where: { id: user.defaultModelId } }) : null),
+    }),
+    defaultModel: t.prismaField({
+      type: "AiModel",
+      nullable: true,
+      description: "The model a new chat starts with: the preferred model while it is switched on, else the model of the most recently active chat, else the first switched-on model.",
+      resolve: (_query, user, _args, ctx) => defaultModelFor(ctx.db, user.id, user.defaultModelId),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
+
+const ServerInfo = builder.objectRef<{ needsFirstAccount: boolean; signupOpen: boolean }>("ServerInfo").implement({
+  description: "What a visitor who is not signed in may know about this server.",
+  fields: (t) => ({
+    needsFirstAccount: t.exposeBoolean("needsFirstAccount", { description: "True on a new server without accounts: the first one to sign up becomes its administrator." }),
+    signupOpen: t.exposeBoolean("signupOpen", { description: "Whether new accounts may sign up (the first one always may)." }),
+  }),
+});
+
+builder.queryField("serverInfo", (t) =>
+  t.field({
+    type: ServerInfo,
+    resolve: async (_root, _args, ctx) => ({ needsFirstAccount: await ctx.app.accounts.needsFirstAccount(), signupOpen: ctx.app.accounts.signupOpen }),
+  }),
+);
+
+const SettingsInput = builder.inputType("SettingsInput", {
+  fields: (t) => ({
+    displayName: t.string({ required: false }),
+    defaultModelId: t.id({ required: false, description: "null: new chats start with the model used last." }),
+    theme: t.field({ type: ThemeEnum, required: false }),
+  }),
+});
+
+builder.mutationField("updateSettings", (t) =>
+  t.prismaField({
+    type: "User",
+    description: "Changes the viewer's display name, default model for new chats, or theme; fields left out stay.",
+    args: { input: t.arg({ type: SettingsInput }) },
+    resolve: (_query, _root, { input }, ctx) =>
+      updateSettings(ctx.db, requireViewer(ctx).id, {
+        displayName: input.displayName,
+        defaultModelId: input.defaultModelId == null ? input.defaultModelId : String(input.defaultModelId),
+        theme: input.theme,
+      }),
+  }),
+);
 
 builder.queryField("viewer", (t) =>
   t.prismaField({

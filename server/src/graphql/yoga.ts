@@ -37,7 +37,11 @@ function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original.field ? { field: original.field } : {}),
+        ...(original.fields && Object.keys(original.fields).length > 1 ? { fields: original.fields } : {}),
+      },
       path: error instanceof GraphQLError ? error.path : undefined,
     });
   }

@@ -6,8 +6,8 @@ import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel } from "../db/generated/sqlite/client.ts";
 import { checkProviderUrl, ProviderAddressRefused, type ProviderNetwork } from "../egress/index.ts";
-import { invalidInput, notFound } from "../errors.ts";
-import { checkModelInput, type ModelInput } from "./validation.ts";
+import { invalidFields, notFound } from "../errors.ts";
+import { type ModelInput, readModelInput } from "./validation.ts";
 
 /** The stored form of an API key: sealed, plus its last four characters for display. */
 function keyColumns(box: SecretBox, apiKey: string | null | undefined) {
@@ -27,28 +27,33 @@ export async function getModel(db: Db, id: string): Promise<AiModel> {
   return model;
 }
 
-/** The base URL must lead where models may connect (egress/: checked again on every request). */
-async function checkReachable(baseUrl: unknown, network: ProviderNetwork): Promise<void> {
-  if (typeof baseUrl !== "string") return;
-  try {
-    await checkProviderUrl(baseUrl, network);
-  } catch (error) {
-    if (error instanceof ProviderAddressRefused) throw invalidInput("baseUrl", `baseUrl: ${error.message}`);
-    throw error;
+/**
+ * The input's fields in storage form, or every wrong field at once; the base URL must also
+ * lead where models may connect (egress/: checked again on every request).
+ */
+async function checkModelInput(input: ModelInput, creating: boolean, network: ProviderNetwork): Promise<Record<string, unknown>> {
+  const { fields, problems } = readModelInput(input, creating);
+  if (typeof fields.baseUrl === "string") {
+    try {
+      await checkProviderUrl(fields.baseUrl, network);
+    } catch (error) {
+      if (!(error instanceof ProviderAddressRefused)) throw error;
+      problems.baseUrl = `Base URL: ${error.message}`;
+    }
   }
+  if (Object.keys(problems).length > 0) throw invalidFields(problems);
+  return fields;
 }
 
 export async function createModel(db: Db, box: SecretBox, ownerId: string, input: ModelInput, network: ProviderNetwork): Promise<AiModel> {
-  const fields = checkModelInput(input, true);
-  await checkReachable(fields.baseUrl, network);
+  const fields = await checkModelInput(input, true, network);
   return db.aiModel.create({
     data: { ...(fields as { name: string; providerModelId: string; baseUrl: string }), ...keyColumns(box, input.apiKey), userId: ownerId },
   });
 }
 
 export async function updateModel(db: Db, box: SecretBox, id: string, input: ModelInput, network: ProviderNetwork): Promise<AiModel> {
-  const fields = checkModelInput(input, false);
-  await checkReachable(fields.baseUrl, network);
+  const fields = await checkModelInput(input, false, network);
   await getModel(db, id);
   return db.aiModel.update({ where: { id }, data: { ...fields, ...keyColumns(box, input.apiKey) } });
 }
@@ -61,4 +66,23 @@ export async function deleteModel(db: Db, id: string): Promise<void> {
 /** The plaintext key, for the moment of a provider call only. */
 export function revealApiKey(box: SecretBox, model: Pick<AiModel, "apiKeyCiphertext">): string | undefined {
   return model.apiKeyCiphertext ? box.open(model.apiKeyCiphertext) : undefined;
+}
+
+/**
+ * The model a new chat starts with: the one the user chose in their settings while it is
+ * switched on, else the model of their most recently active chat that has a switched-on
+ * one, else their first switched-on model; null when they have none.
+ */
+export async function defaultModelFor(db: Db, ownerId: string, preferredId: string | null): Promise<AiModel | null> {
+  if (preferredId) {
+    const preferred = await db.aiModel.findUnique({ where: { id: preferredId } });
+    if (preferred?.active) return preferred;
+  }
+  const recent = await db.chat.findFirst({
+    where: { userId: ownerId, model: { is: { active: true } } },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    select: { model: true },
+  });
+  if (recent?.model) return recent.model;
+  return db.aiModel.findFirst({ where: { userId: ownerId, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
 }

@@ -1,5 +1,7 @@
-/** Input rules for AI model definitions; each failure names its field. */
-import { invalidInput } from "../errors.ts";
+/**
+ * Input rules for AI model definitions. Every wrong field is reported at once, each with
+ * a sentence that names it as the form does ("Base URL must start with http:// or https://.").
+ */
 
 export interface ModelInput {
   name?: string | null;
@@ -19,28 +21,40 @@ export interface ModelInput {
   active?: boolean | null;
 }
 
-function text(field: string, value: string, max: number, required: boolean): string {
-  const trimmed = value.trim();
-  if (required && trimmed === "") throw invalidInput(field, `${field} must not be empty.`);
-  if (trimmed.length > max) throw invalidInput(field, `${field} must be at most ${max} characters.`);
-  return trimmed;
-}
+/** What the models form calls each field. */
+export const MODEL_FIELD_LABELS: Record<keyof ModelInput, string> = {
+  name: "Name",
+  providerModelId: "Model id",
+  baseUrl: "Base URL",
+  apiKey: "API key",
+  description: "Description",
+  bestUseCases: "Best use cases",
+  inputCostPerMTok: "Input price",
+  outputCostPerMTok: "Output price",
+  maxTokens: "Max tokens",
+  contextWindow: "Context window",
+  temperature: "Temperature",
+  systemPrompt: "System prompt",
+  supportsImages: "Can see pictures",
+  active: "Active",
+};
 
-export function checkBaseUrl(raw: string): string {
+const TEXT_LIMITS = { name: 100, providerModelId: 191, description: 10_000, bestUseCases: 10_000, systemPrompt: 50_000 } as const;
+
+/** The base URL in stored form (no trailing slash), or the sentence saying what is wrong with it. */
+export function baseUrlProblem(raw: string): { url: string } | { problem: string } {
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    throw invalidInput("baseUrl", "baseUrl must be a URL such as https://openrouter.ai/api/v1.");
+    return { problem: "Base URL must be a URL such as https://openrouter.ai/api/v1." };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidInput("baseUrl", "baseUrl must start with http:// or https://.");
-  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { problem: "Base URL must start with http:// or https://." };
   // Stored and shown in clear, and sent as Basic auth by some clients: the key has its own field.
   if (url.username || url.password) {
-    throw invalidInput("baseUrl", "baseUrl must not contain a user name or password: put the provider's key in apiKey.");
+    return { problem: "Base URL must not contain a user name or password: put the provider's key in API key." };
   }
-  return url.toString().replace(/\/+$/, "");
+  return { url: url.toString().replace(/\/+$/, "") };
 }
 
 /**
@@ -49,54 +63,57 @@ export function checkBaseUrl(raw: string): string {
  */
 export const MAX_PRICE_PER_MTOK = 1_000_000_000;
 
-function cost(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value > MAX_PRICE_PER_MTOK) {
-    throw invalidInput(field, `${field} must be zero or more, at most ${MAX_PRICE_PER_MTOK} (price per 1M tokens).`);
-  }
-  return value;
-}
-
 /**
  * Validates the fields present in `input`; `creating` makes name, model id and URL
- * required. Returns only the fields given, in storage form (key still plaintext).
+ * required. Returns the fields given, in storage form (key still plaintext), and every
+ * problem found, by field, in the form's words; the caller may add its own (the URL
+ * policy, which needs DNS) before refusing them all at once.
  */
-export function checkModelInput(input: ModelInput, creating: boolean) {
+export function readModelInput(input: ModelInput, creating: boolean): { fields: Record<string, unknown>; problems: Record<string, string> } {
   const out: Record<string, unknown> = {};
+  const problems: Record<string, string> = {};
+  const problem = (field: keyof ModelInput, sentence: string) => {
+    problems[field] ??= `${MODEL_FIELD_LABELS[field]} ${sentence}`;
+  };
+
   for (const field of ["name", "providerModelId", "baseUrl"] as const) {
-    if (creating && (input[field] == null || input[field]!.trim() === "")) {
-      throw invalidInput(field, `${field} is required.`);
-    }
+    const value = input[field];
+    if ((creating && value == null) || (value != null && value.trim() === "")) problem(field, "is required.");
   }
-  if (input.name != null) out.name = text("name", input.name, 100, true);
-  if (input.providerModelId != null) out.providerModelId = text("providerModelId", input.providerModelId, 191, true);
-  if (input.baseUrl != null) out.baseUrl = checkBaseUrl(input.baseUrl);
-  if (input.description != null) out.description = text("description", input.description, 10_000, false);
-  if (input.bestUseCases != null) out.bestUseCases = text("bestUseCases", input.bestUseCases, 10_000, false);
-  if (input.systemPrompt != null) out.systemPrompt = text("systemPrompt", input.systemPrompt, 50_000, false);
-  if (input.inputCostPerMTok != null) out.inputCostPerMTok = cost("inputCostPerMTok", input.inputCostPerMTok);
-  if (input.outputCostPerMTok != null) out.outputCostPerMTok = cost("outputCostPerMTok", input.outputCostPerMTok);
+  for (const [field, max] of Object.entries(TEXT_LIMITS) as [keyof typeof TEXT_LIMITS, number][]) {
+    const value = input[field];
+    if (value == null || problems[field]) continue;
+    const trimmed = value.trim();
+    if (trimmed.length > max) problem(field, `must be at most ${max} characters (it has ${trimmed.length}).`);
+    else out[field] = trimmed;
+  }
+  if (input.baseUrl != null && !problems.baseUrl) {
+    const checked = baseUrlProblem(input.baseUrl);
+    if ("problem" in checked) problems.baseUrl = checked.problem;
+    else out.baseUrl = checked.url;
+  }
+  for (const field of ["inputCostPerMTok", "outputCostPerMTok"] as const) {
+    const value = input[field];
+    if (value == null) continue;
+    if (!Number.isFinite(value) || value < 0) problem(field, "must be zero or more (dollars per 1M tokens).");
+    else if (value > MAX_PRICE_PER_MTOK) problem(field, `must be at most ${MAX_PRICE_PER_MTOK} (dollars per 1M tokens).`);
+    else out[field] = value;
+  }
   if (input.maxTokens !== undefined) {
-    if (input.maxTokens !== null && (!Number.isInteger(input.maxTokens) || input.maxTokens <= 0)) {
-      throw invalidInput("maxTokens", "maxTokens must be a positive whole number.");
-    }
-    out.maxTokens = input.maxTokens;
+    if (input.maxTokens !== null && (!Number.isInteger(input.maxTokens) || input.maxTokens <= 0)) problem("maxTokens", "must be a positive whole number.");
+    else out.maxTokens = input.maxTokens;
   }
   if (input.contextWindow !== undefined) {
     if (input.contextWindow !== null && (!Number.isInteger(input.contextWindow) || input.contextWindow < 256 || input.contextWindow > 10_000_000)) {
-      throw invalidInput("contextWindow", "contextWindow must be a whole number of tokens between 256 and 10000000.");
-    }
-    out.contextWindow = input.contextWindow;
+      problem("contextWindow", "must be a whole number of tokens between 256 and 10000000.");
+    } else out.contextWindow = input.contextWindow;
   }
   if (input.temperature != null) {
-    if (!Number.isFinite(input.temperature) || input.temperature < 0 || input.temperature > 2) {
-      throw invalidInput("temperature", "temperature must be between 0 and 2.");
-    }
-    out.temperature = input.temperature;
+    if (!Number.isFinite(input.temperature) || input.temperature < 0 || input.temperature > 2) problem("temperature", "must be between 0 and 2.");
+    else out.temperature = input.temperature;
   }
   if (input.supportsImages != null) out.supportsImages = input.supportsImages;
   if (input.active != null) out.active = input.active;
-  if (input.apiKey != null && input.apiKey.trim().length > 4096) {
-    throw invalidInput("apiKey", "apiKey must be at most 4096 characters.");
-  }
-  return out;
+  if (input.apiKey != null && input.apiKey.trim().length > 4096) problem("apiKey", "must be at most 4096 characters.");
+  return { fields: out, problems };
 }

@@ -1,2 +1,2 @@
 export { webRoutes } from "./route.ts";
-export { securityHeaders } from "./security-headers.ts";
+export { PICTURE_POLICY, securityHeaders } from "./security-headers.ts";

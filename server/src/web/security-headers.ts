@@ -9,7 +9,9 @@
  *   file, uiPolicy()), and style attributes (SvelteKit's runtime sets some);
  * - the developer tools' pages (GraphiQL, the OpenAPI reference), which load their code
  *   from a CDN and run inline scripts: those, and nothing else beyond 'self';
- * - everything else (JSON, files, attachments): nothing may load except images.
+ * - a picture opened on its own (attachments/route.ts): style attributes for the page the
+ *   browser draws around it, nothing else;
+ * - everything else (JSON, files): nothing may load except images.
  */
 import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
@@ -18,6 +20,12 @@ const NOT_FRAMED = "frame-ancestors 'none'";
 
 /** JSON, attachments, errors, the UI's scripts and styles: documents of their own that need nothing. */
 export const API_POLICY = ["default-src 'none'", "img-src 'self'", NOT_FRAMED, "base-uri 'none'", "form-action 'none'"].join("; ");
+
+/**
+ * A picture a user opens on its own (an attachment, full size in a tab): the browser shows
+ * it in a page it writes itself, with style attributes on the image and the page; nothing else.
+ */
+export const PICTURE_POLICY = [...API_POLICY.split("; "), "style-src-attr 'unsafe-inline'"].join("; ");
 
 /** GraphiQL (development) and the OpenAPI reference: CDN code, inline scripts and styles, workers from blobs. */
 export const TOOL_PAGE_POLICY = [

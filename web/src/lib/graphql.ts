@@ -80,6 +80,12 @@ export function problemsOf(error: CombinedError | undefined): Problems {
   const fields: Record<string, string> = {};
   const general: string[] = [];
   for (const graphQLError of error.graphQLErrors) {
+    // Several wrong fields come in one error, each with its own sentence (extensions.fields).
+    const each = graphQLError.extensions?.fields;
+    if (each && typeof each === "object") {
+      for (const [name, message] of Object.entries(each as Record<string, unknown>)) if (typeof message === "string") fields[name] ??= message;
+      continue;
+    }
     const field = graphQLError.extensions?.field;
     if (typeof field === "string" && !(field in fields)) fields[field] = graphQLError.message;
     else general.push(graphQLError.message);

@@ -1,7 +1,7 @@
 /** Keys shared by load functions' `depends()` and the `invalidate()` calls that refresh them. */
 
-/** The chat and model lists on the home page. */
-export const HOME_LISTS = "app:home-lists";
+/** The user's models (the app layout loads them for pickers and chat headers). */
+export const MODELS = "app:models";
 
 /** The open chat and its messages. */
 export const OPEN_CHAT = "app:open-chat";

@@ -19,10 +19,21 @@ export type LiveReply = Pick<
 
 export type ReplyEvent = ReplyStreamSubscription["replyStream"];
 
+/** Without chatId a new chat is started; images go as a multipart request (urql does it for File values). */
 export const SEND_MESSAGE = graphql(`
-  mutation SendMessage($chatId: ID!, $content: String!, $modelId: ID) {
-    sendMessage(chatId: $chatId, content: $content, modelId: $modelId) {
-      chat { id title model { id name active } }
+  mutation SendMessage($chatId: ID, $content: String!, $modelId: ID, $images: [File!]) {
+    sendMessage(chatId: $chatId, content: $content, modelId: $modelId, images: $images) {
+      chat { id title source updatedAt model { id name } }
+      message { ...MessageFields }
+      reply { ...MessageFields }
+    }
+  }
+`);
+
+export const EDIT_MESSAGE = graphql(`
+  mutation EditMessage($messageId: ID!, $content: String!, $modelId: ID) {
+    editMessage(messageId: $messageId, content: $content, modelId: $modelId) {
+      chat { id title source updatedAt model { id name } }
       message { ...MessageFields }
       reply { ...MessageFields }
     }
@@ -36,8 +47,8 @@ export const CANCEL_REPLY = graphql(`
 `);
 
 export const REGENERATE = graphql(`
-  mutation Regenerate($chatId: ID!, $modelId: ID) {
-    regenerate(chatId: $chatId, modelId: $modelId) { ...MessageFields }
+  mutation Regenerate($chatId: ID!, $messageId: ID, $modelId: ID) {
+    regenerate(chatId: $chatId, messageId: $messageId, modelId: $modelId) { ...MessageFields }
   }
 `);
 

@@ -1,12 +1,16 @@
 import { RequestFailed } from "#lib/graphql.ts";
 import type { LoadProblem } from "#lib/load-errors.ts";
 import { fetchViewer, type Viewer } from "#lib/session.ts";
+import { applyTheme, storedTheme } from "#lib/theme.ts";
 import type { LayoutLoad } from "./$types";
 
 // A single-page app: the API server answers every page path with the built index.html
 // and all data comes from /graphql in the browser, so nothing renders on the server.
 export const ssr = false;
 export const prerender = false;
+
+// The theme this browser remembers, before anything is drawn (no inline script needed).
+applyTheme(storedTheme());
 
 /**
  * Who is signed in. Runs once per app start, and again after signing in or out
