@@ -172,9 +172,10 @@ export async function parseGlassesRequest(request: Request): Promise<GlassesRequ
     if (imageComplete(imageBytes, mimeType)) image = { bytes: imageBytes, mimeType };
     else imageProblem = "The picture arrived incomplete and was left out.";
   }
-  // Only context for the model: a time in another format is left out rather than failing the request.
-  const sentTime = form.get("time");
-  const localTime = typeof sentTime === "string" && DART_OR_ISO_LOCAL_TIME.test(sentTime.trim()) ? sentTime.trim() : "";
+  // Only context for the model: a time in another format is left out rather than failing the
+  // request. Text that no field may hold (NUL, a lone surrogate) is refused like in the others.
+  const sentTime = textField(form, "time").trim();
+  const localTime = DART_OR_ISO_LOCAL_TIME.test(sentTime) ? sentTime : "";
   const prompt = textField(form, "prompt").trim();
   if (!audio && prompt === "") throw bad("Send a recording in the field audio (WAV) or a text prompt in the field prompt.");
   return {
