@@ -48,7 +48,10 @@ beforeEach(() => {
   elsewhereHits = 0;
 });
 
-/** The error a streaming reply ends with, and the glasses' answer, when the provider behaves like this. */
+/**
+ * The error a streaming reply ends with, and the glasses' answer, when the provider behaves
+ * like this. The glasses get a 200 whose debug.error says what failed (GlassesFailure).
+ */
 async function whatUsersAreTold(behaviour: Behaviour) {
   fake.script("echo", behaviour);
   const { reply } = await send(ada, chatId, "Hello");
@@ -56,7 +59,8 @@ async function whatUsersAreTold(behaviour: Behaviour) {
   const body = new FormData();
   body.append("prompt", "Hello");
   const glasses = await app.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { authorization: `Bearer ${glassesToken}` }, body }));
-  return { reply: ended, glasses: { status: glasses.status, detail: ((await glasses.json()) as { detail?: string }).detail } };
+  const answer = (await glasses.json()) as { debug?: { error?: { status: number; code: string; detail: string } } };
+  return { reply: ended, glasses: { status: glasses.status, error: answer.debug?.error } };
 }
 
 describe("a web page instead of an API", () => {
@@ -66,7 +70,7 @@ describe("a web page instead of an API", () => {
     const told = await whatUsersAreTold({ raw: { status: 200, contentType: "text/html; charset=utf-8", body: page } });
     const sentence = `The provider at ${host} answered with a web page instead of an API response: check the base URL (it usually ends in /v1).`;
     expect(told.reply).toMatchObject({ status: "FAILED", error: sentence, content: "" });
-    expect(told.glasses).toEqual({ status: 502, detail: sentence });
+    expect(told.glasses).toEqual({ status: 200, error: { status: 502, code: "PROVIDER_FAILED", detail: sentence } });
   });
 
   test("200 with some other content type is named", async () => {
@@ -79,7 +83,7 @@ test("a redirect is not followed: a clear error, and its target is never contact
   const told = await whatUsersAreTold({ raw: { status: 302, headers: { location: `http://127.0.0.1:${elsewhere.port}/v1/chat/completions` } } });
   const sentence = `The provider at ${host} answered with a redirect (302) instead of an answer: set the model's base URL to the address it leads to.`;
   expect(told.reply.error).toBe(sentence);
-  expect(told.glasses).toEqual({ status: 502, detail: sentence });
+  expect(told.glasses).toEqual({ status: 200, error: { status: 502, code: "PROVIDER_FAILED", detail: sentence } });
   expect(elsewhereHits).toBe(0);
 });
 
@@ -87,7 +91,7 @@ describe("error bodies", () => {
   test("a 4xx whose body is not the provider's JSON is not repeated: just the status", async () => {
     const told = await whatUsersAreTold({ raw: { status: 400, contentType: "text/plain", body: "INTERNAL-SECRET-DATA: db=10.0.0.5 password=hunter2" } });
     expect(told.reply.error).toBe(`The provider at ${host} rejected the request (400).`);
-    expect(told.glasses.detail).toBe(`The provider at ${host} rejected the request (400).`);
+    expect(told.glasses.error?.detail).toBe(`The provider at ${host} rejected the request (400).`);
     const html = await whatUsersAreTold({ raw: { status: 403, contentType: "text/html", body: "<html><body>Forbidden by proxy internal-gw-3</body></html>" } });
     expect(html.reply.error).toBe(`The provider at ${host} refused access (403).`);
   });

@@ -116,8 +116,11 @@ describe("by default", () => {
     const body = new FormData();
     body.append("prompt", "Where am I?");
     const response = await app.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { authorization: `Bearer ${token}` }, body }));
-    expect(response.status).toBe(502);
-    expect(((await response.json()) as { detail: string }).detail).toMatch(POLICY_SENTENCE);
+    // A failure the wearer can act on: 200 with what failed in debug.error.
+    expect(response.status).toBe(200);
+    const error = ((await response.json()) as { debug: { error: { status: number; code: string; detail: string } } }).debug.error;
+    expect(error).toMatchObject({ status: 502, code: "PROVIDER_FAILED" });
+    expect(error.detail).toMatch(POLICY_SENTENCE);
     expect(fake.requests).toEqual([]);
   });
 });
