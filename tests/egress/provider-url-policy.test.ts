@@ -89,6 +89,34 @@ describe("by default", () => {
     }
   });
 
+  test("a refused address is reported with the form's other wrong fields, all at once", async () => {
+    const result = await ada.request(CREATE, { input: { name: "", providerModelId: "m", baseUrl: "http://10.0.0.1/v1", temperature: 9 } });
+    const fields = result.errors?.[0]?.extensions?.fields as Record<string, string>;
+    expect(Object.keys(fields).sort()).toEqual(["baseUrl", "name", "temperature"]);
+    expect(fields.baseUrl).toMatch(/^Base URL: 10\.0\.0\.1 is not a public address/);
+    expect(fields.name).toBe("Name is required.");
+  });
+
+  test("Test connection and Fetch models are held to the policy: a private address is never contacted", async () => {
+    const CHECK = `{ ok message modelIds }`;
+    const input = { baseUrl: fake.url, providerModelId: "echo" };
+    const tested = (await ada.data(`mutation($input: ModelConnectionInput!) { testModelConnection(input: $input) ${CHECK} }`, { input })).testModelConnection;
+    expect(tested).toMatchObject({ ok: false, modelIds: [] });
+    expect(tested.message).toMatch(POLICY_SENTENCE);
+    const fetched = (await ada.data(`mutation($input: ModelConnectionInput!) { fetchProviderModels(input: $input) ${CHECK} }`, { input: { baseUrl: fake.url } }))
+      .fetchProviderModels;
+    expect(fetched).toMatchObject({ ok: false, modelIds: [] });
+    expect(fetched.message).toMatch(POLICY_SENTENCE);
+    // A saved model whose address became private (saved before, or DNS changed) too.
+    const userId = (await app.db.user.findFirstOrThrow()).id;
+    const saved = await app.db.aiModel.create({ data: { userId, name: "Saved", providerModelId: "echo", baseUrl: `http://localhost:${port}/v1` } });
+    const again = (await ada.data(`mutation($input: ModelConnectionInput!) { testModelConnection(input: $input) ${CHECK} }`, { input: { modelId: saved.id } }))
+      .testModelConnection;
+    expect(again.ok).toBe(false);
+    expect(again.message).toMatch(POLICY_SENTENCE);
+    expect(fake.requests).toEqual([]);
+  });
+
   test("public addresses are accepted; a name that does not resolve now is left to the request-time check", async () => {
     for (const baseUrl of ["https://1.1.1.1/v1", "https://[2606:4700:4700::1111]/v1", "https://no-such-host.invalid/v1"]) {
       expect((await ada.request(CREATE, { input: { name: "Out", providerModelId: "m", baseUrl } })).errors).toBeUndefined();
