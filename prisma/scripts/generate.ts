@@ -98,7 +98,8 @@ function writeMigration(name: string): void {
       sql =
         "-- Prisma's offline schema engine cannot diff MySQL: write this migration by hand,\n" +
         "-- mirroring the PostgreSQL one. tests/db/schema-matches.test.ts checks the result\n" +
-        "-- against the schema on MariaDB.\n";
+        "-- against the schema on MariaDB. A column marked `// exact-bytes` in schema.prisma is\n" +
+        "-- created (or re-created) with COLLATE utf8mb4_bin; tests/db checks that too.\n";
     } else {
       const fromArgs = from ? ["--from-schema-datamodel", from] : ["--from-empty"];
       sql = prisma(["migrate", "diff", ...fromArgs, "--to-schema-datamodel", derivedSchemaPath(provider), "--script"])

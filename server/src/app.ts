@@ -4,7 +4,7 @@
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import { createAccounts } from "./accounts/index.ts";
+import { clientAddress, createAccounts } from "./accounts/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
 import { chatRoutes, createBranchReader } from "./chats/index.ts";
 import { createCursorSigner } from "./crypto/cursors.ts";
@@ -51,12 +51,9 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
   };
 }
 
-export function clientAddressOf(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return server?.requestIP(request)?.address ?? "unknown";
+/** The client's address (accounts/client-address.ts); `server` is null when the app is driven in process. */
+export function clientAddressOf(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, config: Config): string {
+  return clientAddress(request, server?.requestIP(request)?.address ?? null, config.auth);
 }
 
 /**
@@ -103,12 +100,12 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
         publicUrl: config.publicUrl,
         trustProxy: config.auth.trustProxy,
         clientAddressOf: (request, remoteAddress) =>
-          clientAddressOf(request, { requestIP: () => ({ address: remoteAddress }) }, config.auth.trustProxy),
+          clientAddressOf(request, { requestIP: () => ({ address: remoteAddress }) }, config),
       }),
     )
     .all(
       "/graphql",
-      ({ request, server }) => yoga.fetch(request, { clientAddress: clientAddressOf(request, server, config.auth.trustProxy) }),
+      ({ request, server }) => yoga.fetch(request, { clientAddress: clientAddressOf(request, server, config) }),
       // Described by schema.graphql, not by OpenAPI.
       { detail: { hide: true } },
     )

@@ -5,6 +5,7 @@
  * in `.env.example`. A bad value throws a `ConfigError` naming the variable.
  */
 import { resolve } from "node:path";
+import ipaddr from "ipaddr.js";
 
 export class ConfigError extends Error {
   constructor(
@@ -95,6 +96,30 @@ function allowedHosts(vars: Vars): { hostname: string; port: number | null }[] {
         throw new ConfigError("PROVIDER_ALLOWED_HOSTS", `must list hosts like ollama.lan, 10.0.0.5 or 192.168.1.20:11434, got "${entry}"`);
       }
       return { hostname: url.hostname.toLowerCase(), port: url.port === "" ? null : Number(url.port) };
+    });
+}
+
+/**
+ * TRUSTED_PROXIES: addresses and CIDR ranges of our own reverse proxies, comma-separated;
+ * returned in CIDR form (a plain address is a range of one). Default: loopback.
+ */
+function trustedProxies(vars: Vars): string[] {
+  const raw = read(vars, "TRUSTED_PROXIES") ?? "127.0.0.0/8,::1/128";
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      try {
+        if (entry.includes("/")) {
+          const [address, bits] = ipaddr.parseCIDR(entry);
+          return `${address.toString()}/${bits}`;
+        }
+        const address = ipaddr.parse(entry);
+        return `${address.toString()}/${address.kind() === "ipv4" ? 32 : 128}`;
+      } catch {
+        throw new ConfigError("TRUSTED_PROXIES", `must list IP addresses or CIDR ranges like 10.0.0.0/8 or 192.168.1.5, got "${entry}"`);
+      }
     });
 }
 
@@ -194,6 +219,11 @@ export function parseConfig(vars: Vars) {
       signinMaxAttempts: integer(vars, "SIGNIN_MAX_ATTEMPTS", 5, 1, 1000),
       signinWindowSeconds: integer(vars, "SIGNIN_WINDOW_SECONDS", 900, 1, 86400),
       trustProxy: boolean(vars, "TRUST_PROXY", false),
+      /** With TRUST_PROXY: the client is the right-most X-Forwarded-For hop outside these ranges. */
+      trustedProxies: trustedProxies(vars),
+      /** Sign-ups and password-reset requests allowed per client address (each kind counted apart) per window. */
+      accountRequestsMax: integer(vars, "ACCOUNT_REQUESTS_MAX", 10, 1, 100_000),
+      accountRequestsWindowSeconds: integer(vars, "ACCOUNT_REQUESTS_WINDOW_SECONDS", 3600, 1, 86400),
     },
     /** Several instances share stream events and cancel requests through Redis; unset: one instance, in-process. */
     redisUrl: redisUrl(vars),

@@ -54,3 +54,24 @@ test("the indexes for 'latest chats of a user' and 'last messages of a chat' exi
   expect(indexNames).toContain("Chat_userId_updatedAt_id_idx");
   expect(indexNames).toContain("Message_chatId_createdAt_id_idx");
 });
+
+test("columns marked `// exact-bytes` in schema.prisma compare bytes (MySQL: utf8mb4_bin; the others compare bytes by default)", async () => {
+  const source = await Bun.file(new URL("../../prisma/schema.prisma", import.meta.url)).text();
+  const marked: { table: string; column: string }[] = [];
+  let table = "";
+  for (const line of source.split("\n")) {
+    table = /^model (\w+) \{/.exec(line)?.[1] ?? table;
+    const column = /^\s+(\w+)\s+String\??.*\/\/ exact-bytes\s*$/.exec(line)?.[1];
+    if (column) marked.push({ table, column });
+  }
+  expect(marked).toContainEqual({ table: "User", column: "email" });
+  const { db, provider } = database;
+  for (const { table, column } of marked) {
+    if (provider === "mysql") {
+      const [row] = await db.$queryRawUnsafe<{ collation: string }[]>(
+        `SELECT CAST(collation_name AS CHAR(64)) AS collation FROM information_schema.columns WHERE table_schema = database() AND table_name = '${table}' AND column_name = '${column}'`,
+      );
+      expect({ table, column, collation: row?.collation }).toEqual({ table, column, collation: "utf8mb4_bin" });
+    }
+  }
+});

@@ -114,6 +114,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     STT_OPENAI_BASE_URL: provider.url,
     // Sign-in attempts from one address would otherwise lock the fuzz account out of nothing.
     SIGNIN_MAX_ATTEMPTS: "1000",
+    ACCOUNT_REQUESTS_MAX: "100000",
   });
   try {
     const world = await buildWorld(server, provider);

@@ -154,6 +154,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     // The fake provider listens on loopback, which the provider URL policy refuses by
     // default; tests of that policy start their app with this set to false.
     PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
+    // Most tests sign up many accounts from one address; the tests of these limits set their own.
+    ACCOUNT_REQUESTS_MAX: "100000",
     ...env,
   });
   const appDatabase = options.databaseUrl

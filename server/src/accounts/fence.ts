@@ -46,6 +46,8 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   User: { kind: "self" },
   // Sessions are started by sign-in (unfenced); through the fence a user may only list or end their own.
   Session: owned({}, false),
+  // Made and used by the accounts service (unfenced); through the fence a user sees only their own (hashes, never a secret).
+  PasswordReset: owned({}, false),
   AiModel: owned(),
   Chat: owned({ modelId: modelRef("model") }),
   GlassesToken: owned(),

@@ -12,11 +12,31 @@ import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
 import { createIdentity } from "./identity.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
-import { checkDisplayName, checkNewPassword, normalizeEmail } from "./validation.ts";
+import { canonicalEmail, checkDisplayName, checkNewPassword, normalizeEmail } from "./validation.ts";
 
 export interface AccountSettings {
   signupOpen: boolean;
   sessionTtlDays: number;
+}
+
+/** Per-address counters of requests that anyone may make without an account. */
+interface RequestLimits {
+  signin: AttemptLimiter;
+  /** Every sign-up attempt counts: answers about taken addresses cannot be harvested quickly. */
+  signup: AttemptLimiter;
+}
+
+function tooMany(what: string, waitMs: number): AppError {
+  const minutes = Math.ceil(waitMs / 60_000);
+  return new AppError("RATE_LIMITED", `Too many ${what}. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+}
+
+/** Counts one request from `clientAddress` against `limiter`; throws RATE_LIMITED when the address has used up its window. */
+function spend(limiter: AttemptLimiter, clientAddress: string, what: string): void {
+  const key = `address:${clientAddress}`;
+  const waitMs = limiter.retryAfterMs(key);
+  if (waitMs > 0) throw tooMany(what, waitMs);
+  limiter.recordFailure(key);
 }
 
 export interface SignedIn {
@@ -28,8 +48,10 @@ export interface SignedIn {
 async function signUp(
   db: Db,
   settings: AccountSettings,
-  input: { email: string; password: string; displayName?: string | null },
+  limits: RequestLimits,
+  input: { email: string; password: string; displayName?: string | null; clientAddress: string },
 ): Promise<SignedIn> {
+  spend(limits.signup, input.clientAddress, "sign-up attempts from your address");
   const email = normalizeEmail(input.email);
   const password = checkNewPassword(input.password);
   const displayName = checkDisplayName(input.displayName, email);
@@ -62,13 +84,12 @@ async function signIn(
   limiter: AttemptLimiter,
   input: { email: string; password: string; clientAddress: string },
 ): Promise<SignedIn> {
-  const email = input.email.trim().toLowerCase();
+  // The stored spelling (NFKC, lower case), so every variant of one address shares its limit;
+  // MySQL compares the column byte for byte, so no other spelling finds the account either.
+  const email = canonicalEmail(input.email);
   const keys = [`account:${email}`, `address:${input.clientAddress}`];
   const waitMs = Math.max(...keys.map((key) => limiter.retryAfterMs(key)));
-  if (waitMs > 0) {
-    const minutes = Math.ceil(waitMs / 60_000);
-    throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
-  }
+  if (waitMs > 0) throw tooMany("sign-in attempts", waitMs);
   const user = await db.user.findUnique({ where: { email } });
   const ok = await Bun.password.verify(input.password, user?.passwordHash ?? (await decoyHash));
   if (!user || !ok) {
@@ -95,12 +116,16 @@ export type Accounts = ReturnType<typeof createAccounts>;
 /** Built once at start with the unfenced client; request code reaches accounts only through this. */
 export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses">) {
   const signinLimiter = new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000);
+  const limits: RequestLimits = {
+    signin: signinLimiter,
+    signup: new AttemptLimiter(config.auth.accountRequestsMax, config.auth.accountRequestsWindowSeconds * 1000),
+  };
   return {
     identity: createIdentity(rootDb, {
       glassesTokenHeader: config.glasses.tokenHeader,
       anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
     }),
-    signUp: (input: { email: string; password: string; displayName?: string | null }) => signUp(rootDb, config.auth, input),
+    signUp: (input: { email: string; password: string; displayName?: string | null; clientAddress: string }) => signUp(rootDb, config.auth, limits, input),
     signIn: (input: { email: string; password: string; clientAddress: string }) => signIn(rootDb, config.auth, signinLimiter, input),
     signOut: (sessionToken: string) => signOut(rootDb, sessionToken),
     /** True until the first account exists: the sign-in page then offers to create the administrator. */

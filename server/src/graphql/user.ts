@@ -99,7 +99,7 @@ builder.mutationFields((t) => ({
     description: "Creates an account and signs it in (session cookie). The first account becomes admin.",
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp(input);
+      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp({ ...input, clientAddress: ctx.clientAddress });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
     },
