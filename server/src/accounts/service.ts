@@ -12,7 +12,8 @@ import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
 import { createIdentity } from "./identity.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
-import { canonicalEmail, checkDisplayName, checkNewPassword, normalizeEmail } from "./validation.ts";
+import { checkNewPassword } from "./passwords.ts";
+import { canonicalEmail, checkDisplayName, normalizeEmail } from "./validation.ts";
 
 export interface AccountSettings {
   signupOpen: boolean;
@@ -53,8 +54,8 @@ async function signUp(
 ): Promise<SignedIn> {
   spend(limits.signup, input.clientAddress, "sign-up attempts from your address");
   const email = normalizeEmail(input.email);
-  const password = checkNewPassword(input.password);
   const displayName = checkDisplayName(input.displayName, email);
+  const password = checkNewPassword(input.password, { email, displayName });
   const isFirst = (await db.user.count()) === 0;
   if (!isFirst && !settings.signupOpen) {
     throw new AppError("FORBIDDEN", "Sign-up is closed on this server. Ask its administrator for an account.");
