@@ -27,7 +27,7 @@ import { createApp, createServices } from "../server/src/app.ts";
 import { openDatabase } from "../server/src/db/client.ts";
 import { applyMigrations } from "../server/src/db/migrate.ts";
 import { parseConfig } from "../server/src/env.ts";
-import { createGlassesToken } from "../server/src/glasses/tokens.ts";
+import { createAccessToken } from "../server/src/accounts/index.ts";
 import { EXTRACTION_INSTRUCTION } from "../server/src/memory/index.ts";
 import { createModel } from "../server/src/models/service.ts";
 import { createSecretBox } from "../server/src/crypto/secret-box.ts";
@@ -72,7 +72,7 @@ async function benchUser(email: string, memory: boolean): Promise<string> {
     ];
     await database.db.memory.createMany({ data: facts.map((text) => ({ userId: user.id, text })) });
   }
-  return (await createGlassesToken(database.db, user.id, "bench")).secret;
+  return (await createAccessToken(database.db, user.id, { name: "bench", scopes: ["glasses"] })).secret;
 }
 const memoryOff = await benchUser("off@example.com", false);
 const memoryOn = await benchUser("on@example.com", true);

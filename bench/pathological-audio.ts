@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { openDatabase } from "../server/src/db/client.ts";
 import { applyMigrations } from "../server/src/db/migrate.ts";
 import { parseConfig } from "../server/src/env.ts";
-import { createGlassesToken } from "../server/src/glasses/tokens.ts";
+import { createAccessToken } from "../server/src/accounts/index.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const BURST = Number(process.argv[3] ?? 50);
@@ -97,7 +97,7 @@ const config = parseConfig(env);
 const database = await openDatabase(config.database.url, config.database.provider);
 await applyMigrations(database.db, database.provider);
 const user = await database.db.user.create({ data: { email: "bench@example.com", passwordHash: "-", displayName: "Bench" } });
-const { secret } = await createGlassesToken(database.db, user.id, "bench");
+const { secret } = await createAccessToken(database.db, user.id, { name: "bench", scopes: ["glasses"] });
 await database.close();
 
 const server = Bun.spawn(["bun", ...(process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []), "server/src/main.ts"], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });

@@ -93,7 +93,11 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     .use(attachmentRoutes(services.accounts.identity))
     .use(chatRoutes(services.accounts.identity))
     .use(
-      glassesRoutes(services.accounts.identity, { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory }),
+      glassesRoutes(
+        services.accounts.identity,
+        { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory },
+        (request, server) => clientAddressOf(request, server, config.auth.trustProxy),
+      ),
     )
     .use(
       graphqlWebSocket(yoga, {

@@ -224,6 +224,9 @@ export function parseConfig(vars: Vars) {
       /** Sign-ups and password-reset requests allowed per client address (each kind counted apart) per window. */
       accountRequestsMax: integer(vars, "ACCOUNT_REQUESTS_MAX", 10, 1, 100_000),
       accountRequestsWindowSeconds: integer(vars, "ACCOUNT_REQUESTS_WINDOW_SECONDS", 3600, 1, 86400),
+      /** Failed access-token authentications one client address may make per window (every route) before it gets 429. */
+      tokenMaxFailures: integer(vars, "TOKEN_MAX_FAILURES", 20, 1, 1_000_000),
+      tokenWindowSeconds: integer(vars, "TOKEN_WINDOW_SECONDS", 300, 1, 86400),
     },
     /** Several instances share stream events and cancel requests through Redis; unset: one instance, in-process. */
     redisUrl: redisUrl(vars),

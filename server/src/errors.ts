@@ -42,6 +42,17 @@ export class DatabaseUnavailable extends AppError {
   }
 }
 
+/** Too many failed attempts from one client: RATE_LIMITED, with how long to wait (HTTP Retry-After). */
+export class RateLimited extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("RATE_LIMITED", message);
+    this.name = "RateLimited";
+  }
+}
+
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found.`);
 export const unauthenticated = () => new AppError("UNAUTHENTICATED", "Sign in to continue.");
 export const invalidInput = (field: string, message: string) => new AppError("BAD_USER_INPUT", message, field);

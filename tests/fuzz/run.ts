@@ -115,6 +115,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     // Sign-in attempts from one address would otherwise lock the fuzz account out of nothing.
     SIGNIN_MAX_ATTEMPTS: "1000",
     ACCOUNT_REQUESTS_MAX: "100000",
+    // Likewise wrong tokens (a case kind): past the limit every glasses case would stop at 429.
+    TOKEN_MAX_FAILURES: "1000000",
   });
   try {
     const world = await buildWorld(server, provider);

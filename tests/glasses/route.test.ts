@@ -180,7 +180,7 @@ describe("access", () => {
     expect((await noaRequest({ image: null }, { Authorization: `Bearer ${created.secret}` })).status).toBe(200);
     const listed = (await ada.data(`{ glassesTokens { id lastUsedAt } }`)).glassesTokens.find((t: any) => t.id === created.token.id);
     expect(listed.lastUsedAt).not.toBeNull();
-    expect(await app.db.glassesToken.count({ where: { tokenHash: created.secret } })).toBe(0);
+    expect(await app.db.accessToken.count({ where: { tokenHash: created.secret } })).toBe(0);
     await ada.data(`mutation($id: ID!) { revokeGlassesToken(id: $id) }`, { id: created.token.id });
     expect((await noaRequest({ image: null }, { Authorization: `Bearer ${created.secret}` })).status).toBe(401);
   });

@@ -14,6 +14,7 @@ let other: TestClient;
 let modelId: string;
 let chatId: string;
 let tokenId: string;
+let accessTokenId: string;
 let messageId: string;
 let memoryId: string;
 let ownerId: string;
@@ -51,6 +52,7 @@ async function ownerFixtures() {
   chatId = chat.createChat.id;
   messageId = (await app.db.message.create({ data: { chatId, role: "USER", content: "my secret question" } })).id;
   tokenId = (await owner.data(`mutation { createGlassesToken(name: "Frame") { token { id } } }`)).createGlassesToken.token.id;
+  accessTokenId = (await owner.data(`mutation { createAccessToken(input: { name: "Script", scopes: [GRAPHQL] }) { token { id } } }`)).createAccessToken.token.id;
   await owner.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, persona: "Owner persona" }) { persona } }`, { m: modelId });
   memoryId = (await owner.data(`mutation { createMemory(text: "The owner's secret plan.") { id } }`)).createMemory.id;
   await owner.data(`mutation { updateMemorySettings(input: { enabled: true }) { enabled } }`);
@@ -192,6 +194,28 @@ const rows: Row[] = [
     expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
     check: (d) => expect(d.glassesTokens.map((t: { id: string }) => t.id)).toContain(tokenId),
     empty: (d) => d.glassesTokens,
+  },
+  {
+    field: "accessTokens",
+    operation: () => ({ query: `{ accessTokens { id name scopes } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.accessTokens.map((t: { id: string }) => t.id)).toContain(accessTokenId),
+    empty: (d) => d.accessTokens,
+  },
+  {
+    field: "createAccessToken",
+    operation: () => ({ query: `mutation { createAccessToken(input: { name: "Mine", scopes: [OPENAI] }) { secret token { prefix scopes } } }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => {
+      expect(d.createAccessToken.secret).toStartWith(d.createAccessToken.token.prefix);
+      expect(d.createAccessToken.token.scopes).toEqual(["OPENAI"]);
+    },
+  },
+  {
+    field: "revokeAccessToken",
+    operation: () => ({ query: `mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, variables: { id: accessTokenId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.revokeAccessToken.id).toBe(accessTokenId),
   },
   {
     field: "glassesSettings",
@@ -350,7 +374,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(chat?.title).toBe("Private plans");
         expect(chat?.messages.map((m) => m.content)).toEqual(["my secret question"]);
         expect((await app.db.aiModel.findUnique({ where: { id: modelId } }))?.name).toBe("Mine");
-        expect(await app.db.glassesToken.count({ where: { id: tokenId } })).toBe(1);
+        expect(await app.db.accessToken.count({ where: { id: { in: [tokenId, accessTokenId] }, revokedAt: null } })).toBe(2);
         expect((await app.db.memory.findUnique({ where: { id: memoryId } }))?.text).toBe("The owner's secret plan.");
         expect((await app.db.user.findUniqueOrThrow({ where: { id: ownerId } })).memoryEnabled).toBe(true);
       }

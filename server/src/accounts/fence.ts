@@ -50,7 +50,8 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   PasswordReset: owned({}, false),
   AiModel: owned(),
   Chat: owned({ modelId: modelRef("model") }),
-  GlassesToken: owned(),
+  // Personal access tokens: listed, created and revoked by their owner; looked up by hash unfenced (identity.ts).
+  AccessToken: owned(),
   GlassesSettings: owned({ modelId: modelRef("model"), imageModelId: modelRef("imageModel"), currentChatId: chatRef("currentChat") }),
   // What the assistant remembers about the user; its source message must be the user's own too.
   Memory: owned({ sourceMessageId: { model: "message", relation: "sourceMessage", label: "Message" } }),

@@ -1,6 +1,10 @@
 /**
  * Who is asking, for every transport: GraphQL over HTTP and WebSocket and the
- * attachments route read the session cookie; the glasses route reads an access token.
+ * attachments route read the session cookie; the glasses route, the OpenAI-compatible
+ * /v1 API and GraphQL (with `Authorization: Bearer`) read a personal access token, each
+ * asking for its own scope (access-tokens.ts). Failed token authentication is counted per
+ * client address on every route, and an address past TOKEN_MAX_FAILURES is refused
+ * (RATE_LIMITED) until its window ends, even with a good token: guessing stays slow.
  * Each answer carries the caller's fenced client (fence.ts), the only database handle
  * request code gets. The unfenced client stays in here and in the other services built
  * at start (see docs/decisions/0007-structural-fence.md).
@@ -8,8 +12,10 @@
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { hashToken } from "../crypto/tokens.ts";
-import { AppError } from "../errors.ts";
+import { AppError, RateLimited } from "../errors.ts";
+import { hasScope, type TokenScope } from "./access-tokens.ts";
 import { fenceFor } from "./fence.ts";
+import { AttemptLimiter } from "./rate-limit.ts";
 
 export const SESSION_COOKIE = "aiui_session";
 /** Fences an anonymous caller to an id no user has, so a missed auth check still reads nothing. */
@@ -28,10 +34,17 @@ export interface SessionCaller {
   staleCookie: boolean;
 }
 
-/** A caller identified by an access token: only the user's id is read (the glasses route's hot path). */
+/** A caller identified by an access token. */
 export interface TokenCaller {
   userId: string;
   db: Db;
+  /** The token's id (none for the glasses' opt-in anonymous user). */
+  tokenId: string | null;
+}
+
+/** A caller identified by an access token, with their user row (GraphQL's viewer). */
+export interface TokenUserCaller extends TokenCaller {
+  user: User;
 }
 
 export interface IdentityOptions {
@@ -39,6 +52,17 @@ export interface IdentityOptions {
   glassesTokenHeader: string;
   /** Opt-in: token-less glasses requests act as this account (email). */
   anonymousGlassesUserEmail?: string;
+  /** Failed token authentications one client address may make per window before it is refused. */
+  tokenMaxFailures: number;
+  tokenWindowSeconds: number;
+}
+
+const SCOPE_NAMES: Record<TokenScope, string> = { glasses: "the glasses", graphql: "GraphQL", openai: "the OpenAI-compatible API" };
+
+/** The secret of `Authorization: Bearer <secret>`, or null (GraphQL and /v1 take no other form). */
+export function bearerToken(request: Request): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization")?.trim() ?? "");
+  return match ? match[1]! : null;
 }
 
 /** A cookie's value, or null when absent or not decodable (a malformed cookie is no session, not an error). */
@@ -77,16 +101,40 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     return session.user;
   }
 
-  async function glassesTokenOwner(secret: string): Promise<string | null> {
-    const token = await rootDb.glassesToken.findUnique({
-      where: { tokenHash: hashToken(secret) },
-      select: { id: true, userId: true, lastUsedAt: true },
-    });
-    if (!token) return null;
-    if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS) {
-      await rootDb.glassesToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+  const tokenFailures = new AttemptLimiter(options.tokenMaxFailures, options.tokenWindowSeconds * 1000);
+  const failureKey = (clientAddress: string) => `token:${clientAddress}`;
+
+  function refuseIfLimited(clientAddress: string): void {
+    const waitMs = tokenFailures.retryAfterMs(failureKey(clientAddress));
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new RateLimited(`Too many requests with a wrong access token from this address. Try again in ${seconds} s.`, seconds);
     }
-    return token.userId;
+  }
+
+  /**
+   * The token behind `secret` if it is live and carries `scope`. A wrong, expired or revoked
+   * token counts as a failure of the address; a good token without the scope is FORBIDDEN.
+   */
+  async function tokenFor<WithUser extends boolean>(secret: string, scope: TokenScope, clientAddress: string, withUser: WithUser) {
+    refuseIfLimited(clientAddress);
+    const token = await rootDb.accessToken.findUnique({
+      where: { tokenHash: hashToken(secret) },
+      select: { id: true, userId: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, lastUsedAddress: true, user: withUser },
+    });
+    const now = Date.now();
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {
+      tokenFailures.recordFailure(failureKey(clientAddress));
+      const why = !token ? "not valid (mistyped, or deleted with its account)" : token.revokedAt ? "revoked" : "expired";
+      throw new AppError("UNAUTHENTICATED", `This access token is ${why}. Create a new one in AIUI under Settings → Access tokens.`);
+    }
+    if (!hasScope(token, scope)) {
+      throw new AppError("FORBIDDEN", `This access token is not allowed to use ${SCOPE_NAMES[scope]}: create one with the ${scope} scope.`);
+    }
+    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS || token.lastUsedAddress !== clientAddress) {
+      await rootDb.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now), lastUsedAddress: clientAddress } });
+    }
+    return token as typeof token & { user: WithUser extends true ? User : undefined };
   }
 
   return {
@@ -99,13 +147,35 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       return { user, db: fenceFor(rootDb, user.id), sessionToken, staleCookie: false };
     },
 
-    /** The glasses route's caller: the token's owner, or the configured anonymous user. Throws UNAUTHENTICATED. */
-    async fromGlassesToken(request: Request): Promise<TokenCaller> {
+    /**
+     * The caller behind `Authorization: Bearer <token>` for a route of `scope` (/v1: openai).
+     * Throws UNAUTHENTICATED (no, wrong, expired or revoked token), FORBIDDEN (another
+     * scope) or RATE_LIMITED (too many failures from `clientAddress`).
+     */
+    async fromBearer(request: Request, scope: TokenScope, clientAddress: string): Promise<TokenCaller> {
+      const secret = bearerToken(request);
+      if (!secret) {
+        throw new AppError("UNAUTHENTICATED", `Missing access token: send Authorization: Bearer <token> with a token that has the ${scope} scope.`);
+      }
+      const token = await tokenFor(secret, scope, clientAddress, false);
+      return { userId: token.userId, db: fenceFor(rootDb, token.userId), tokenId: token.id };
+    },
+
+    /** GraphQL's caller behind a bearer token (scope graphql), with the user row; throws like fromBearer. */
+    async fromGraphQLToken(secret: string, clientAddress: string): Promise<TokenUserCaller> {
+      const token = await tokenFor(secret, "graphql", clientAddress, true);
+      return { userId: token.userId, user: token.user, db: fenceFor(rootDb, token.userId), tokenId: token.id };
+    },
+
+    /** The glasses route's caller: the token's owner, or the configured anonymous user. Throws UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED. */
+    async fromGlassesToken(request: Request, clientAddress: string): Promise<TokenCaller> {
       const token = presentedToken(request, options.glassesTokenHeader);
       let userId: string | null = null;
+      let tokenId: string | null = null;
       if (token) {
-        userId = await glassesTokenOwner(token);
-        if (!userId) throw new AppError("UNAUTHENTICATED", "This glasses access token is not valid (revoked or mistyped). Create a new one in AIUI.");
+        const found = await tokenFor(token, "glasses", clientAddress, false);
+        userId = found.userId;
+        tokenId = found.id;
       } else if (options.anonymousGlassesUserEmail) {
         const user = await rootDb.user.findUnique({ where: { email: options.anonymousGlassesUserEmail }, select: { id: true } });
         userId = user?.id ?? null;
@@ -116,7 +186,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
           "Missing access token. In the Noa app set API Header Key to Authorization and API Header Value to Bearer <your AIUI glasses token>.",
         );
       }
-      return { userId, db: fenceFor(rootDb, userId) };
+      return { userId, db: fenceFor(rootDb, userId), tokenId };
     },
   };
 }

@@ -1,5 +1,26 @@
 /** Accounts: what other features may use. Everything else in this folder is its own business. */
+export {
+  ACCESS_TOKEN_PREFIX,
+  createAccessToken,
+  GLASSES_TOKEN_PREFIX,
+  hasScope,
+  listAccessTokens,
+  type NewAccessToken,
+  revokeAccessToken,
+  scopesOf,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from "./access-tokens.ts";
 export { type Accounts, createAccounts } from "./service.ts";
-export { type Identity, presentedToken, readCookie, SESSION_COOKIE, type SessionCaller, type TokenCaller } from "./identity.ts";
+export {
+  bearerToken,
+  type Identity,
+  presentedToken,
+  readCookie,
+  SESSION_COOKIE,
+  type SessionCaller,
+  type TokenCaller,
+  type TokenUserCaller,
+} from "./identity.ts";
 export { type SettingsInput, THEMES, type Theme, updateSettings } from "./settings.ts";
 export { clientAddress, type TrustedProxies } from "./client-address.ts";

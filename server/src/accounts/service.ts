@@ -125,6 +125,8 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
     identity: createIdentity(rootDb, {
       glassesTokenHeader: config.glasses.tokenHeader,
       anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
+      tokenMaxFailures: config.auth.tokenMaxFailures,
+      tokenWindowSeconds: config.auth.tokenWindowSeconds,
     }),
     signUp: (input: { email: string; password: string; displayName?: string | null; clientAddress: string }) => signUp(rootDb, config.auth, limits, input),
     signIn: (input: { email: string; password: string; clientAddress: string }) => signIn(rootDb, config.auth, signinLimiter, input),

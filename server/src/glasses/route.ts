@@ -5,8 +5,11 @@
  */
 import { type DocumentDecoration, Elysia } from "elysia";
 import type { Identity } from "../accounts/index.ts";
+import { RateLimited } from "../errors.ts";
 import { asGlassesHttpError, parseGlassesRequest } from "./request.ts";
 import { answerGlasses, type GlassesDependencies } from "./service.ts";
+
+type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
 const openapiDetail: DocumentDecoration = {
   summary: "Answer the Frame glasses (Noa app custom server)",
@@ -51,25 +54,29 @@ const openapiDetail: DocumentDecoration = {
       },
     },
     400: { description: "A field is missing or unreadable; `detail` names it." },
-    401: { description: "Missing or unknown access token." },
+    401: { description: "Missing, unknown, expired or revoked access token." },
+    403: { description: "The access token has no glasses scope." },
     409: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the user has no model set up, or it is switched off." },
     413: { description: "The body is over its limit (audio 25 MB, image 10 MB, history 10 MB)." },
     415: { description: "Audio format that needs ffmpeg, which is not installed." },
+    429: { description: "Too many wrong access tokens from this address (TOKEN_MAX_FAILURES per TOKEN_WINDOW_SECONDS); Retry-After says how long to wait." },
     502: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the model's provider or speech recognition failed; the user's message is saved." },
     503: { description: "Only with GLASSES_STRICT_HTTP_ERRORS: the speech model cannot be loaded, or the database is not answering." },
   },
 };
 
-export function glassesRoutes(identity: Identity, deps: GlassesDependencies) {
-  const answer = async ({ request, set }: { request: Request; set: { status?: number | string } }) => {
+/** `addressOf`: the client's address as TRUST_PROXY reads it (failed tokens are counted per address). */
+export function glassesRoutes(identity: Identity, deps: GlassesDependencies, addressOf: (request: Request, server: ServerLike) => string) {
+  const answer = async ({ request, set, server }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> }; server: ServerLike }) => {
     try {
       // Who first: an unauthenticated request is refused before its body is read.
-      const caller = await identity.fromGlassesToken(request);
+      const caller = await identity.fromGlassesToken(request, addressOf(request, server));
       return await answerGlasses(deps, caller, await parseGlassesRequest(request));
     } catch (error) {
       const http = asGlassesHttpError(error);
       if (http) {
         set.status = http.status;
+        if (error instanceof RateLimited) set.headers["retry-after"] = String(error.retryAfterSeconds);
         return { detail: http.detail };
       }
       console.error("Unexpected error on the glasses route:", error);

@@ -5,7 +5,7 @@ import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
-import { unauthenticated } from "../errors.ts";
+import { AppError, unauthenticated } from "../errors.ts";
 import type { ReplyService } from "../generation/index.ts";
 import type { MemoryService } from "../memory/index.ts";
 import type { Search } from "../search/index.ts";
@@ -37,6 +37,8 @@ export interface GraphQLContext {
   /** The viewer's fenced client (accounts/fence.ts); for anonymous requests it matches no rows. */
   db: Db;
   clientAddress: string;
+  /** How the viewer was identified: a session cookie, or an access token (`Authorization: Bearer`). */
+  authenticatedBy: "session" | "token" | null;
   sessionToken: string | null;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;
@@ -45,4 +47,16 @@ export interface GraphQLContext {
 export function requireViewer(ctx: GraphQLContext): User {
   if (!ctx.viewer) throw unauthenticated();
   return ctx.viewer;
+}
+
+/** The viewer of a signed-in session: what a token may not do (sign-in/out, managing tokens) is refused through one. */
+export function requireSession(ctx: GraphQLContext): User {
+  refuseThroughToken(ctx);
+  return requireViewer(ctx);
+}
+
+export function refuseThroughToken(ctx: GraphQLContext): void {
+  if (ctx.authenticatedBy === "token") {
+    throw new AppError("FORBIDDEN", "Not through an access token: signing in or out and managing access tokens need a signed-in session.");
+  }
 }

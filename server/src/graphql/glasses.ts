@@ -1,18 +1,13 @@
-import {
-  createGlassesToken,
-  DEFAULT_GLASSES_PERSONA,
-  glassesSettingsOf,
-  listGlassesTokens,
-  revokeGlassesToken,
-  type TOPIC_STRATEGIES,
-  updateGlassesSettings,
-} from "../glasses/index.ts";
-import type { GlassesToken as GlassesTokenRow } from "../db/generated/sqlite/client.ts";
+import { createAccessToken, listAccessTokens, revokeAccessToken } from "../accounts/index.ts";
+import type { AccessToken as AccessTokenRow } from "../db/generated/sqlite/client.ts";
+import { DEFAULT_GLASSES_PERSONA, glassesSettingsOf, type TOPIC_STRATEGIES, updateGlassesSettings } from "../glasses/index.ts";
 import { builder } from "./builder.ts";
-import { requireViewer } from "./context.ts";
+import { requireSession, requireViewer } from "./context.ts";
 
-const GlassesToken = builder.prismaObject("GlassesToken", {
-  description: "An access token for the glasses route. The secret itself is shown only when created.",
+/** The Glasses page's view of access tokens with the glasses scope (graphql/access-token.ts has them all). */
+const GlassesToken = builder.prismaObject("AccessToken", {
+  variant: "GlassesToken",
+  description: "An access token with the glasses scope. The secret itself is shown only when created.",
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
@@ -22,7 +17,7 @@ const GlassesToken = builder.prismaObject("GlassesToken", {
   }),
 });
 
-const CreatedGlassesToken = builder.objectRef<{ token: GlassesTokenRow; secret: string }>("CreatedGlassesToken").implement({
+const CreatedGlassesToken = builder.objectRef<{ token: AccessTokenRow; secret: string }>("CreatedGlassesToken").implement({
   fields: (t) => ({
     token: t.field({ type: GlassesToken, resolve: (created) => created.token }),
     secret: t.exposeString("secret", { description: "Type this into the Noa app. It is not shown again." }),
@@ -65,8 +60,9 @@ const GlassesSettingsInput = builder.inputType("GlassesSettingsInput", {
 
 builder.queryFields((t) => ({
   glassesTokens: t.prismaField({
-    type: ["GlassesToken"],
-    resolve: (_query, _root, _args, ctx) => listGlassesTokens(ctx.db, requireViewer(ctx).id),
+    type: [GlassesToken],
+    description: "Live access tokens with the glasses scope.",
+    resolve: (_query, _root, _args, ctx) => listAccessTokens(ctx.db, requireViewer(ctx).id, { scope: "glasses" }),
   }),
   glassesSettings: t.prismaField({
     type: "GlassesSettings",
@@ -77,15 +73,16 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createGlassesToken: t.field({
     type: CreatedGlassesToken,
+    description: "An access token with the glasses scope alone. Only with a signed-in session.",
     args: { name: t.arg.string() },
-    resolve: (_root, { name }, ctx) => createGlassesToken(ctx.db, requireViewer(ctx).id, name),
+    resolve: (_root, { name }, ctx) => createAccessToken(ctx.db, requireSession(ctx).id, { name, scopes: ["glasses"] }),
   }),
   revokeGlassesToken: t.id({
-    description: "Deletes the token: glasses using it get 401 from then on. Returns the id.",
+    description: "Revokes the token: glasses using it get 401 from then on. Returns the id. Only with a signed-in session.",
     args: { id: t.arg.id() },
     resolve: async (_root, { id }, ctx) => {
-      requireViewer(ctx);
-      await revokeGlassesToken(ctx.db, String(id));
+      requireSession(ctx);
+      await revokeAccessToken(ctx.db, String(id));
       return id;
     },
   }),

@@ -3,6 +3,7 @@ import "./user.ts";
 import "./model.ts";
 import "./chat.ts";
 import "./glasses.ts";
+import "./access-token.ts";
 import "./memory.ts";
 import "./attachment.ts";
 import "./reply.ts";

@@ -1,7 +1,7 @@
 import { THEMES, type Theme, updateSettings } from "../accounts/index.ts";
 import { defaultModelFor } from "../models/index.ts";
 import { builder } from "./builder.ts";
-import { requireViewer } from "./context.ts";
+import { refuseThroughToken, requireSession, requireViewer } from "./context.ts";
 
 const RoleEnum = builder.enumType("Role", { values: ["ADMIN", "MEMBER"] as const });
 const ThemeEnum = builder.enumType("Theme", {
@@ -99,6 +99,7 @@ builder.mutationFields((t) => ({
     description: "Creates an account and signs it in (session cookie). The first account becomes admin.",
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
+      refuseThroughToken(ctx);
       const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp({ ...input, clientAddress: ctx.clientAddress });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
@@ -109,6 +110,7 @@ builder.mutationFields((t) => ({
     description: "Signs in (session cookie). Failed attempts are rate limited per account and address.",
     args: { input: t.arg({ type: SignInInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
+      refuseThroughToken(ctx);
       const { user, sessionToken, expiresAt } = await ctx.app.accounts.signIn({ ...input, clientAddress: ctx.clientAddress });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
@@ -117,7 +119,7 @@ builder.mutationFields((t) => ({
   signOut: t.boolean({
     description: "Ends the current session.",
     resolve: async (_root, _args, ctx) => {
-      requireViewer(ctx);
+      requireSession(ctx);
       if (ctx.sessionToken) await ctx.app.accounts.signOut(ctx.sessionToken);
       ctx.clearSessionCookie();
       return true;

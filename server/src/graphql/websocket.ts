@@ -3,8 +3,10 @@
  * beside the HTTP and SSE transport yoga serves there. Subscriptions only: queries and
  * mutations go over HTTP, where cookies can be set and CSRF prevention applies.
  *
- * Authentication is the HTTP one: the session cookie of the upgrade request, looked
- * up again for every operation (a signed-out session stops authorising new ones).
+ * Authentication is the HTTP one: the session cookie of the upgrade request, or an access
+ * token a script puts in `connectionParams` (`{ authorization: "Bearer <token>" }`, as
+ * browsers cannot set headers on an upgrade), looked up again for every operation (a
+ * signed-out session or a revoked token stops authorising new ones).
  * Cross-site WebSocket hijacking: browsers send cookies with cross-site upgrades and
  * CORS does not apply to WebSockets, so an upgrade whose Origin is not this server's
  * is refused. Clients that send no Origin (not browsers) are let through: without an
@@ -43,6 +45,15 @@ export function originAllowed(request: Request, publicUrl: string | undefined, t
 
 const refusal = (message: string) => [new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } })];
 
+/** The upgrade request as the operation's context sees it: with the token of `connectionParams`, if one was given. */
+export function withConnectionToken(request: Request, connectionParams: Record<string, unknown> | undefined): Request {
+  const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
+  if (typeof authorization !== "string" || authorization.trim() === "") return request;
+  const headers = new Headers(request.headers);
+  headers.set("authorization", authorization);
+  return new Request(request.url, { method: request.method, headers });
+}
+
 export function graphqlWebSocket(
   yoga: YogaServerInstance<ServerContext, GraphQLContext>,
   options: { publicUrl: string | undefined; trustProxy: boolean; clientAddressOf: (request: Request, remoteAddress: string) => string },
@@ -51,7 +62,8 @@ export function graphqlWebSocket(
     execute: (args) => (args.rootValue as { execute: (a: typeof args) => never }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => never }).subscribe(args),
     onSubscribe: async (ctx, _id, payload) => {
-      const { request, clientAddress } = ctx.extra;
+      const { clientAddress } = ctx.extra;
+      const request = withConnectionToken(ctx.extra.request, ctx.connectionParams);
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ request, clientAddress, params: payload });
       let document: ReturnType<typeof parse>;
       try {
@@ -64,12 +76,20 @@ export function graphqlWebSocket(
       }
       const errors = validate(schema, document);
       if (errors.length > 0) return errors;
+      let contextValue: Awaited<ReturnType<typeof contextFactory>>;
+      try {
+        contextValue = await contextFactory();
+      } catch (error) {
+        // A wrong, expired or revoked token (or too many of them): the operation gets the coded error.
+        if (error instanceof GraphQLError) return [new GraphQLError(error.message, { extensions: { code: error.extensions.code } })];
+        throw error;
+      }
       return {
         schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: await contextFactory(),
+        contextValue,
         rootValue: { execute, subscribe },
       };
     },

@@ -1,14 +1,15 @@
 /**
- * graphql-yoga serving the Pothos schema at /graphql: session cookie in, coded and
- * masked errors out, CSRF prevention, GraphiQL only where configured.
+ * graphql-yoga serving the Pothos schema at /graphql: session cookie or access token
+ * (`Authorization: Bearer`, scope graphql) in, coded and masked errors out, CSRF prevention
+ * for cookie requests, GraphiQL only where configured.
  */
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
-import { SESSION_COOKIE } from "../accounts/index.ts";
-import { AppError } from "../errors.ts";
+import { bearerToken, readCookie, SESSION_COOKIE } from "../accounts/index.ts";
+import { AppError, httpStatusOf, RateLimited } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
 import { storableTextOnly } from "./input-text.ts";
 import { queryLimits } from "./limits.ts";
@@ -83,6 +84,26 @@ const codeInputErrors: Plugin = {
   }),
 };
 
+/**
+ * CSRF rides on cookies the browser adds by itself; a request that authenticates with a
+ * bearer token carries no cookie to ride on (one with both is refused in the context).
+ */
+function csrfPreventionForCookies(): Plugin {
+  const prevention = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }) as Plugin & { onRequestParse: NonNullable<Plugin["onRequestParse"]> };
+  return {
+    onRequestParse(payload) {
+      if (bearerToken(payload.request) && !readCookie(payload.request, SESSION_COOKIE)) return;
+      return prevention.onRequestParse(payload);
+    },
+  };
+}
+
+/** An authentication failure before any operation runs: the coded error with its HTTP status (and Retry-After). */
+function authenticationError(error: AppError): GraphQLError {
+  const headers = error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : undefined;
+  return new GraphQLError(error.message, { extensions: { code: error.code, http: { status: httpStatusOf[error.code], ...(headers ? { headers } : {}) } } });
+}
+
 export function createGraphQLServer(app: AppServices) {
   const pendingCookies = new WeakMap<Request, string[]>();
   const cookiePlugin: Plugin = {
@@ -102,7 +123,7 @@ export function createGraphQLServer(app: AppServices) {
     // maskError logs what is unexpected; expected user errors (wrong password…) are not log news.
     logging: false,
     plugins: [
-      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      csrfPreventionForCookies(),
       // Before anything runs: how much one request may ask for (limits.ts).
       queryLimits({ hideSuggestions: !app.config.graphqlIntrospection }),
       // Production: the schema is not browsable (GRAPHQL_INTROSPECTION=true opens it).
@@ -113,6 +134,28 @@ export function createGraphQLServer(app: AppServices) {
       codeInputErrors,
     ],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
+      const address = clientAddress ?? "unknown";
+      const bearer = bearerToken(request);
+      if (bearer) {
+        if (readCookie(request, SESSION_COOKIE) !== null) {
+          throw authenticationError(
+            new AppError("BAD_USER_INPUT", "This request carries both a session cookie and an access token: send one of them, not both."),
+          );
+        }
+        const caller = await app.accounts.identity.fromGraphQLToken(bearer, address).catch((error) => {
+          throw error instanceof AppError ? authenticationError(error) : error;
+        });
+        return {
+          app,
+          viewer: caller.user,
+          db: caller.db,
+          authenticatedBy: "token",
+          sessionToken: null,
+          clientAddress: address,
+          setSessionCookie: () => {},
+          clearSessionCookie: () => {},
+        };
+      }
       const caller = await app.accounts.identity.fromSession(request);
       const setCookie = (cookie: string) => pendingCookies.set(request, [...(pendingCookies.get(request) ?? []), cookie]);
       const clearSessionCookie = () => setCookie(sessionCookie("", new Date(0), app.config.auth.cookieSecure));
@@ -123,8 +166,9 @@ export function createGraphQLServer(app: AppServices) {
         app,
         viewer: caller.user,
         db: caller.db,
+        authenticatedBy: caller.user ? "session" : null,
         sessionToken: caller.sessionToken,
-        clientAddress: clientAddress ?? "unknown",
+        clientAddress: address,
         setSessionCookie: (token, expiresAt) => setCookie(sessionCookie(token, expiresAt, app.config.auth.cookieSecure)),
         clearSessionCookie,
       };
