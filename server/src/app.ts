@@ -96,7 +96,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
       glassesRoutes(
         services.accounts.identity,
         { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory },
-        (request, server) => clientAddressOf(request, server, config.auth.trustProxy),
+        (request, server) => clientAddressOf(request, server, config),
       ),
     )
     .use(
