@@ -39,13 +39,15 @@ export interface AppDependencies {
 export function createServices({ config, db, encryptionKey }: Pick<AppDependencies, "config" | "db" | "encryptionKey">): AppServices {
   const secrets = createSecretBox(encryptionKey);
   const memory = createMemoryService({ rootDb: db, secrets, config });
+  const replies = createReplyService({ rootDb: db, secrets, config, memory });
   return {
     config,
-    accounts: createAccounts(db, config),
+    // Sign-outs and changed users reach every instance over the replies' bus (Redis when configured).
+    accounts: createAccounts(db, config, replies.bus),
     secrets,
     memory,
     cursors: createCursorSigner(encryptionKey),
-    replies: createReplyService({ rootDb: db, secrets, config, memory }),
+    replies,
     search: createSearch(db, config.database.provider),
     branches: createBranchReader(db, config.database.provider),
   };

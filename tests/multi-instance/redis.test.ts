@@ -200,3 +200,20 @@ test("sent on B, followed on A from the first token", async () => {
   expect(events.text).toBe("short one across instances");
   expect(events.last).toMatchObject({ status: "COMPLETE" });
 }, 30_000);
+
+test("a sign-out on one instance is honoured by the other at once, though it remembered the session", async () => {
+  const bea = new HttpClient();
+  await bea.data(a.base, `mutation { signUp(input: { email: "bea@example.com", password: "correct horse battery" }) { id } }`);
+  // B resolves the session and remembers it.
+  expect((await bea.data(b.base, `{ viewer { email } }`)).viewer.email).toBe("bea@example.com");
+  await bea.data(b.base, `mutation { updateSettings(input: { displayName: "Beatrice" }) { id } }`);
+  // A remembered the user from sign-up; B's change reached it.
+  expect((await bea.data(a.base, `{ viewer { displayName } }`)).viewer.displayName).toBe("Beatrice");
+  const replay = new HttpClient();
+  replay.cookie = bea.cookie;
+  expect((await replay.data(b.base, `{ viewer { email } }`)).viewer).not.toBeNull();
+  await bea.data(a.base, `mutation { signOut }`);
+  // Redis delivers the invalidation in a few ms; no wait for the cache's minute.
+  await Bun.sleep(100);
+  expect((await replay.data(b.base, `{ viewer { email } }`)).viewer).toBeNull();
+});

@@ -15,6 +15,7 @@ import { speechFromConfig } from "../../server/src/speech/from-config.ts";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
 import { openDatabase } from "../../server/src/db/client.ts";
 import { freshDatabase, type TestDatabase } from "./database.ts";
+import type { StatementCounter } from "./statements.ts";
 
 export interface GraphQLResult<T = Record<string, any>> {
   data?: T | null;
@@ -140,6 +141,8 @@ export interface TestAppOptions {
   databaseUrl?: (url: string) => string;
   /** Where the app's database layer logs "database unavailable" lines. */
   databaseLog?: (line: string) => void;
+  /** Counts every statement the app sends (its own connection pool on the test database). */
+  statements?: StatementCounter;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -158,9 +161,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     ACCOUNT_REQUESTS_MAX: "100000",
     ...env,
   });
-  const appDatabase = options.databaseUrl
-    ? await openDatabase(config.database.url, config.database.provider, { timeoutMs: config.database.timeoutMs, log: options.databaseLog })
-    : database;
+  const appDatabase =
+    options.databaseUrl || options.statements
+      ? await openDatabase(config.database.url, config.database.provider, {
+          timeoutMs: config.database.timeoutMs,
+          log: options.databaseLog,
+          observer: options.statements,
+        })
+      : database;
   const encryptionKey = sibling?.encryptionKey ?? randomBytes(32);
   const speech = options.speech ?? speechFromConfig(config.speech, () => {});
   const services = createServices({ config, db: appDatabase.db, encryptionKey });

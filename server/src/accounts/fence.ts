@@ -90,8 +90,16 @@ function withOwner(args: Args, operation: string, userId: string): Args {
   return { ...args, data: Array.isArray(args.data) ? args.data.map(own) : own(args.data) };
 }
 
+/** Models whose rows decide who a session is (identity.ts caches them across requests). */
+const IDENTITY_MODELS = new Set(["User", "Session"]);
+
+export interface FenceHooks {
+  /** After a write through the fence to the user's own row or sessions: cached identities of the user are stale. */
+  ownRowsChanged?: () => void;
+}
+
 /** `db` fenced to `userId`. `rules` is for tests of the fence itself; everything else uses FENCE_RULES. */
-export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, FenceRule>> = FENCE_RULES): Db {
+export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, FenceRule>> = FENCE_RULES, hooks: FenceHooks = {}): Db {
   const ownerFilter: Record<Referable, (id: string) => object> = {
     aiModel: (id) => ({ id, userId }),
     chat: (id) => ({ id, userId }),
@@ -125,7 +133,18 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
     if (!rule) {
       throw new FenceViolation(`The per-user fence does not know the model ${model}: classify it in FENCE_RULES (server/src/accounts/fence.ts).`);
     }
-    let fencedArgs = args as Args;
+    if (hooks.ownRowsChanged && IDENTITY_MODELS.has(model) && !READ.has(operation)) {
+      try {
+        return await applyRule(rule, model, operation, args as Args, query);
+      } finally {
+        hooks.ownRowsChanged();
+      }
+    }
+    return applyRule(rule, model, operation, args as Args, query);
+  }
+
+  async function applyRule(rule: FenceRule, model: string, operation: string, args: Args, query: (a: unknown) => Promise<unknown>) {
+    let fencedArgs = args;
     switch (rule.kind) {
       case "self":
         if (!READ_OR_CHANGE.has(operation) || operation === "upsert") throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);

@@ -17,6 +17,27 @@ import { hasScope, type TokenScope } from "./access-tokens.ts";
 import { fenceFor } from "./fence.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
 
+/**
+ * How long a session's answer (its user row) is reused without asking the database. Every
+ * change that could make it wrong (sign-out, a user row written through the fence, and the
+ * `invalidateUser`/`invalidateSession` calls of password changes and deactivation) drops it
+ * on every instance at once, so this bounds only what no code path reports: a row changed
+ * by hand in the database. See docs/decisions/0014-performance.md.
+ */
+export const SESSION_CACHE_TTL_MS = 60_000;
+/** Enough for every signed-in browser of a large install; past it the oldest entries go. */
+const SESSION_CACHE_MAX_ENTRIES = 10_000;
+/** The topic instances tell each other about dropped sessions and changed users on. */
+export const IDENTITY_TOPIC = "aiui:identity-invalidations";
+
+/** How instances tell each other (the reply bus: Redis pub/sub, or a loop back with one instance). */
+export interface InvalidationChannel {
+  publish(topic: string, event: unknown): void;
+  subscribe(topic: string, listener: (event: unknown) => void): Promise<() => void>;
+}
+
+type Invalidation = { userId: string } | { sessionId: string } | { tokenHash: string };
+
 export const SESSION_COOKIE = "aiui_session";
 /** Fences an anonymous caller to an id no user has, so a missed auth check still reads nothing. */
 const NOBODY = "anonymous:no-such-user";
@@ -55,6 +76,8 @@ export interface IdentityOptions {
   /** Failed token authentications one client address may make per window before it is refused. */
   tokenMaxFailures: number;
   tokenWindowSeconds: number;
+  /** Where invalidations go to and come from other instances; without one they stay in this process. */
+  channel?: InvalidationChannel;
 }
 
 const SCOPE_NAMES: Record<TokenScope, string> = { glasses: "the glasses", graphql: "GraphQL", openai: "the OpenAI-compatible API" };
@@ -91,14 +114,74 @@ export type Identity = ReturnType<typeof createIdentity>;
 export function createIdentity(rootDb: Db, options: IdentityOptions) {
   const nobody = { user: null, db: fenceFor(rootDb, NOBODY), sessionToken: null } as const;
 
-  async function userForSession(sessionToken: string): Promise<User | null> {
-    const session = await rootDb.session.findUnique({ where: { tokenHash: hashToken(sessionToken) }, include: { user: true } });
-    if (!session) return null;
-    if (session.expiresAt.getTime() <= Date.now()) {
-      await rootDb.session.deleteMany({ where: { id: session.id } });
-      return null;
+  /** A session as remembered: whose it is and until when it is valid. */
+  interface KnownSession {
+    sessionId: string;
+    userId: string;
+    expiresAt: number;
+    cachedAt: number;
+  }
+  /**
+   * Sessions by their token's hash, users by id: a new session of a known user (a second
+   * device, or another instance's sign-in) costs one statement, a known one none. A Map
+   * keeps insertion order, so its first key is the oldest.
+   */
+  const sessions = new Map<string, KnownSession>();
+  const users = new Map<string, { user: User; cachedAt: number }>();
+  /**
+   * Bumped by every invalidation: a lookup that started before one does not store what it
+   * read (it may predate the change it reports).
+   */
+  let epoch = 0;
+
+  function forget(event: Invalidation) {
+    epoch++;
+    if ("tokenHash" in event) {
+      sessions.delete(event.tokenHash);
+      return;
     }
-    return session.user;
+    if ("userId" in event) users.delete(event.userId);
+    for (const [hash, entry] of sessions) {
+      if ("userId" in event ? entry.userId === event.userId : entry.sessionId === event.sessionId) sessions.delete(hash);
+    }
+  }
+  function broadcast(event: Invalidation) {
+    forget(event);
+    options.channel?.publish(IDENTITY_TOPIC, event);
+  }
+  const subscribed = options.channel?.subscribe(IDENTITY_TOPIC, (event) => {
+    if (event && typeof event === "object") forget(event as Invalidation);
+  });
+  function bounded<V>(map: Map<string, V>, key: string, value: V) {
+    if (map.size >= SESSION_CACHE_MAX_ENTRIES && !map.has(key)) map.delete(map.keys().next().value!);
+    map.set(key, value);
+  }
+  const fresh = (entry: { cachedAt: number } | undefined, now: number) => entry !== undefined && now - entry.cachedAt < SESSION_CACHE_TTL_MS;
+
+  /** A user's row changed through their own fenced client (settings, memory switch, their sessions). */
+  const fenced = (userId: string) => fenceFor(rootDb, userId, undefined, { ownRowsChanged: () => broadcast({ userId }) });
+
+  async function userForSession(sessionToken: string): Promise<User | null> {
+    const tokenHash = hashToken(sessionToken);
+    const now = Date.now();
+    const startedIn = epoch;
+    let session = sessions.get(tokenHash);
+    if (!fresh(session, now) || session!.expiresAt <= now) {
+      sessions.delete(tokenHash);
+      const row = await rootDb.session.findUnique({ where: { tokenHash }, select: { id: true, userId: true, expiresAt: true } });
+      if (!row) return null;
+      if (row.expiresAt.getTime() <= Date.now()) {
+        await rootDb.session.deleteMany({ where: { id: row.id } });
+        return null;
+      }
+      session = { sessionId: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), cachedAt: now };
+      if (epoch === startedIn) bounded(sessions, tokenHash, session);
+    }
+    const known = users.get(session!.userId);
+    if (fresh(known, now)) return known!.user;
+    const user = await rootDb.user.findUnique({ where: { id: session!.userId } });
+    if (user && epoch === startedIn) bounded(users, user.id, { user, cachedAt: now });
+    return user;
   }
 
   const tokenFailures = new AttemptLimiter(options.tokenMaxFailures, options.tokenWindowSeconds * 1000);
@@ -144,7 +227,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       const sessionToken = readCookie(request, SESSION_COOKIE);
       const user = sessionToken ? await userForSession(sessionToken) : null;
       if (!user) return { ...nobody, staleCookie: hasCookie };
-      return { user, db: fenceFor(rootDb, user.id), sessionToken, staleCookie: false };
+      return { user, db: fenced(user.id), sessionToken, staleCookie: false };
     },
 
     /**
@@ -158,13 +241,13 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
         throw new AppError("UNAUTHENTICATED", `Missing access token: send Authorization: Bearer <token> with a token that has the ${scope} scope.`);
       }
       const token = await tokenFor(secret, scope, clientAddress, false);
-      return { userId: token.userId, db: fenceFor(rootDb, token.userId), tokenId: token.id };
+      return { userId: token.userId, db: fenced(token.userId), tokenId: token.id };
     },
 
     /** GraphQL's caller behind a bearer token (scope graphql), with the user row; throws like fromBearer. */
     async fromGraphQLToken(secret: string, clientAddress: string): Promise<TokenUserCaller> {
       const token = await tokenFor(secret, "graphql", clientAddress, true);
-      return { userId: token.userId, user: token.user, db: fenceFor(rootDb, token.userId), tokenId: token.id };
+      return { userId: token.userId, user: token.user, db: fenced(token.userId), tokenId: token.id };
     },
 
     /** The glasses route's caller: the token's owner, or the configured anonymous user. Throws UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED. */
@@ -186,7 +269,37 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
           "Missing access token. In the Noa app set API Header Key to Authorization and API Header Value to Bearer <your AIUI glasses token>.",
         );
       }
-      return { userId, db: fenceFor(rootDb, userId), tokenId };
+      return { userId, db: fenced(userId), tokenId };
+    },
+
+    /**
+     * Call after changing what a user's sessions may do (password change, deactivation, role,
+     * anything read from `viewer`): every instance reads the user again on their next request.
+     */
+    invalidateUser(userId: string): void {
+      broadcast({ userId });
+    },
+
+    /** Call after ending one session by its id: no instance accepts its cookie any more. */
+    invalidateSession(sessionId: string): void {
+      broadcast({ sessionId });
+    },
+
+    /** Call after ending the session a cookie names (sign-out). */
+    invalidateSessionToken(sessionToken: string): void {
+      broadcast({ tokenHash: hashToken(sessionToken) });
+    },
+
+    /** A session this instance just started (sign-in, sign-up): its first request needs no lookup. */
+    remember(sessionToken: string, session: { id: string; expiresAt: Date }, user: User): void {
+      const now = Date.now();
+      bounded(sessions, hashToken(sessionToken), { sessionId: session.id, userId: user.id, expiresAt: session.expiresAt.getTime(), cachedAt: now });
+      bounded(users, user.id, { user, cachedAt: now });
+    },
+
+    /** Resolves once invalidations from other instances reach this one (tests, start-up). */
+    ready: async (): Promise<void> => {
+      await subscribed;
     },
   };
 }

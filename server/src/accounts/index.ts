@@ -15,6 +15,7 @@ export { type Accounts, createAccounts } from "./service.ts";
 export {
   bearerToken,
   type Identity,
+  type InvalidationChannel,
   presentedToken,
   readCookie,
   SESSION_COOKIE,

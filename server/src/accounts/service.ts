@@ -10,7 +10,7 @@ import { hashToken, newToken } from "../crypto/tokens.ts";
 import { isUniqueViolation } from "../db/races.ts";
 import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
-import { createIdentity } from "./identity.ts";
+import { createIdentity, type InvalidationChannel } from "./identity.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
 import { checkNewPassword } from "./passwords.ts";
 import { canonicalEmail, checkDisplayName, normalizeEmail } from "./validation.ts";
@@ -43,6 +43,7 @@ function spend(limiter: AttemptLimiter, clientAddress: string, what: string): vo
 export interface SignedIn {
   user: User;
   sessionToken: string;
+  sessionId: string;
   expiresAt: Date;
 }
 
@@ -104,8 +105,8 @@ async function signIn(
 async function startSession(db: Db, userId: string, ttlDays: number) {
   const sessionToken = newToken();
   const expiresAt = new Date(Date.now() + ttlDays * 86_400_000);
-  await db.session.create({ data: { tokenHash: hashToken(sessionToken), userId, expiresAt } });
-  return { sessionToken, expiresAt };
+  const { id } = await db.session.create({ data: { tokenHash: hashToken(sessionToken), userId, expiresAt }, select: { id: true } });
+  return { sessionToken, sessionId: id, expiresAt };
 }
 
 async function signOut(db: Db, sessionToken: string): Promise<void> {
@@ -114,23 +115,40 @@ async function signOut(db: Db, sessionToken: string): Promise<void> {
 
 export type Accounts = ReturnType<typeof createAccounts>;
 
-/** Built once at start with the unfenced client; request code reaches accounts only through this. */
-export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses">) {
+/**
+ * Built once at start with the unfenced client; request code reaches accounts only through this.
+ * `channel` carries session and user invalidations between instances (the reply bus).
+ */
+export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses">, channel?: InvalidationChannel) {
   const signinLimiter = new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000);
   const limits: RequestLimits = {
     signin: signinLimiter,
     signup: new AttemptLimiter(config.auth.accountRequestsMax, config.auth.accountRequestsWindowSeconds * 1000),
   };
+  const identity = createIdentity(rootDb, {
+    glassesTokenHeader: config.glasses.tokenHeader,
+    anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
+    tokenMaxFailures: config.auth.tokenMaxFailures,
+    tokenWindowSeconds: config.auth.tokenWindowSeconds,
+    channel,
+  });
+  const remembered = (signedIn: SignedIn) => {
+    identity.remember(signedIn.sessionToken, { id: signedIn.sessionId, expiresAt: signedIn.expiresAt }, signedIn.user);
+    return signedIn;
+  };
   return {
-    identity: createIdentity(rootDb, {
-      glassesTokenHeader: config.glasses.tokenHeader,
-      anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
-      tokenMaxFailures: config.auth.tokenMaxFailures,
-      tokenWindowSeconds: config.auth.tokenWindowSeconds,
-    }),
-    signUp: (input: { email: string; password: string; displayName?: string | null; clientAddress: string }) => signUp(rootDb, config.auth, limits, input),
-    signIn: (input: { email: string; password: string; clientAddress: string }) => signIn(rootDb, config.auth, signinLimiter, input),
-    signOut: (sessionToken: string) => signOut(rootDb, sessionToken),
+    identity,
+    signUp: async (input: { email: string; password: string; displayName?: string | null; clientAddress: string }) =>
+      remembered(await signUp(rootDb, config.auth, limits, input)),
+    signIn: async (input: { email: string; password: string; clientAddress: string }) =>
+      remembered(await signIn(rootDb, config.auth, signinLimiter, input)),
+    signOut: async (sessionToken: string) => {
+      try {
+        await signOut(rootDb, sessionToken);
+      } finally {
+        identity.invalidateSessionToken(sessionToken);
+      }
+    },
     /** True until the first account exists: the sign-in page then offers to create the administrator. */
     needsFirstAccount: async () => (await rootDb.user.findFirst({ select: { id: true } })) === null,
     signupOpen: config.auth.signupOpen,

@@ -9,9 +9,11 @@
  * for what a driver cannot bound (a server that froze mid-answer, a MySQL statement). A failure that means "the database is not there"
  * becomes one DatabaseUnavailable (UNAVAILABLE, 503) and one log line with its cause.
  */
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { DatabaseProvider } from "../env.ts";
 import { DatabaseUnavailable } from "../errors.ts";
 import type { PrismaClient } from "./generated/sqlite/client.ts";
+import { observedAdapter, type StatementObserver } from "./observe.ts";
 import { DatabaseTimeout, unavailabilityOf } from "./unavailable.ts";
 
 export type Db = PrismaClient;
@@ -36,12 +38,14 @@ export interface DatabaseOptions {
   timeoutMs?: number;
   /** Where "database unavailable" goes, one line per failed operation. */
   log?: (line: string) => void;
+  /** Sees every statement and commit sent (statement budgets' tests, benchmarks). */
+  observer?: StatementObserver;
 }
 
 export async function openDatabase(url: string, provider: DatabaseProvider, options: DatabaseOptions = {}): Promise<Database> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   const log = options.log ?? ((line: string) => console.error(`[aiui] ${line}`));
-  const client = await createClient(url, provider, timeoutMs);
+  const client = await createClient(url, provider, timeoutMs, options.observer);
   if (provider === "sqlite" && !url.includes(":memory:")) {
     // Write-ahead log: a commit appends to the log instead of rewriting pages through a
     // rollback journal, several times faster per write (streaming replies checkpoint their
@@ -86,13 +90,14 @@ function answeringWithin(db: Db, limitMs: number, log: (line: string) => void): 
   }) as unknown as Db;
 }
 
-async function createClient(url: string, provider: DatabaseProvider, timeoutMs: number): Promise<Db> {
+async function createClient(url: string, provider: DatabaseProvider, timeoutMs: number, observer?: StatementObserver): Promise<Db> {
   // "minimal": an unexpected error's message is Prisma's sentence, not a code frame of the caller.
   const errorFormat = "minimal" as const;
+  const observed = <F extends SqlDriverAdapterFactory>(factory: F): F => (observer ? observedAdapter(factory, observer) : factory);
   switch (provider) {
     case "sqlite": {
       const { PrismaClient } = await import("./generated/sqlite/client.ts");
-      return new PrismaClient({ adapter: await sqliteAdapter(url, timeoutMs), errorFormat });
+      return new PrismaClient({ adapter: observed(await sqliteAdapter(url, timeoutMs)), errorFormat });
     }
     case "postgresql": {
       const { PrismaPg } = await import("@prisma/adapter-pg");
@@ -108,12 +113,12 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
               connectionTimeoutMillis: timeoutMs,
             }
           : {};
-      return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, ...limits }), errorFormat }) as unknown as Db;
+      return new PrismaClient({ adapter: observed(new PrismaPg({ connectionString: url, ...limits })), errorFormat }) as unknown as Db;
     }
     case "mysql": {
       const { PrismaMariaDb } = await import("@prisma/adapter-mariadb");
       const { PrismaClient } = await import("./generated/mysql/client.ts");
-      return new PrismaClient({ adapter: new PrismaMariaDb(mariadbConfig(url, timeoutMs)), errorFormat }) as unknown as Db;
+      return new PrismaClient({ adapter: observed(new PrismaMariaDb(mariadbConfig(url, timeoutMs))), errorFormat }) as unknown as Db;
     }
   }
 }

@@ -77,7 +77,8 @@ builder.queryField("viewer", (t) =>
     type: "User",
     nullable: true,
     description: "The signed-in user, or null.",
-    resolve: (query, _root, _args, ctx) => (ctx.viewer ? ctx.db.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null),
+    // The row the session was resolved with (identity.ts: whole, and dropped whenever it changes); User has no relation fields to load.
+    resolve: (_query, _root, _args, ctx) => ctx.viewer,
   }),
 );
 
