@@ -18,9 +18,10 @@ let accessTokenId: string;
 let messageId: string;
 let memoryId: string;
 let ownerId: string;
+let sessionId: string;
 
 type Who = "owner" | "other" | "anonymous";
-type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT";
+type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT" | "CONFLICT" | "FORBIDDEN";
 
 interface Row {
   field: string;
@@ -56,9 +57,45 @@ async function ownerFixtures() {
   await owner.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m, persona: "Owner persona" }) { persona } }`, { m: modelId });
   memoryId = (await owner.data(`mutation { createMemory(text: "The owner's secret plan.") { id } }`)).createMemory.id;
   await owner.data(`mutation { updateMemorySettings(input: { enabled: true }) { enabled } }`);
+  // Another browser of the owner's.
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  sessionId = (await app.db.session.create({ data: { tokenHash: crypto.randomUUID(), userId: ownerId, expiresAt, userAgent: "Owner's phone" } })).id;
 }
 
 const rows: Row[] = [
+  {
+    field: "mySessions",
+    // Everyone sees only their own sessions; the owner's other browser is in the owner's list alone.
+    operation: () => ({ query: `{ mySessions { id current } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.mySessions.map((s: { id: string }) => s.id)).toContain(sessionId),
+    empty: (d) => d.mySessions.filter((s: { id: string }) => s.id === sessionId),
+  },
+  {
+    field: "signOutSession",
+    operation: () => ({ query: `mutation($id: ID!) { signOutSession(id: $id) }`, variables: { id: sessionId } }),
+    expect: { owner: "ok", other: "NOT_FOUND", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "signOutOtherSessions",
+    // Another user ends only their own other sessions (the owner's phone stays: checked below).
+    operation: () => ({ query: `mutation { signOutOtherSessions }` }),
+    expect: { owner: "ok", other: "ok", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.signOutOtherSessions).toBeGreaterThanOrEqual(0),
+  },
+  {
+    field: "changeEmail",
+    // Taking the owner's address is refused; the owner "changing" to their own is a no-op.
+    operation: () => ({ query: `mutation { changeEmail(input: { newEmail: "owner@example.com", password: "correct horse battery" }) { email } }` }),
+    expect: { owner: "ok", other: "CONFLICT", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.changeEmail.email).toBe("owner@example.com"),
+  },
+  {
+    field: "changePassword",
+    // Acts on the caller's own account only; the same password again is refused (which keeps the matrix's password).
+    operation: () => ({ query: `mutation { changePassword(input: { currentPassword: "correct horse battery", newPassword: "correct horse battery" }) { id } }` }),
+    expect: { owner: "BAD_USER_INPUT", other: "BAD_USER_INPUT", anonymous: "UNAUTHENTICATED" },
+  },
   {
     field: "viewer",
     operation: () => ({ query: `{ viewer { email } }` }),
@@ -377,6 +414,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(await app.db.accessToken.count({ where: { id: { in: [tokenId, accessTokenId] }, revokedAt: null } })).toBe(2);
         expect((await app.db.memory.findUnique({ where: { id: memoryId } }))?.text).toBe("The owner's secret plan.");
         expect((await app.db.user.findUniqueOrThrow({ where: { id: ownerId } })).memoryEnabled).toBe(true);
+        expect(await app.db.session.count({ where: { id: sessionId } })).toBe(1);
       }
     });
   }

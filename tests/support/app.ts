@@ -25,6 +25,8 @@ export interface GraphQLResult<T = Record<string, any>> {
 export class TestClient {
   cookie: string | null = null;
   lastResponse: Response | null = null;
+  /** Sent with every request of request(), e.g. a browser's user-agent. */
+  headers: Record<string, string> = {};
 
   constructor(
     private readonly app: Pick<TestApp, "handle">,
@@ -39,6 +41,7 @@ export class TestClient {
           "content-type": "application/json",
           [CSRF_HEADER]: "1",
           "x-forwarded-for": this.address,
+          ...this.headers,
           ...(this.cookie ? { cookie: this.cookie } : {}),
         },
         body: JSON.stringify({ query, variables }),

@@ -43,6 +43,8 @@ export const SESSION_COOKIE = "aiui_session";
 const NOBODY = "anonymous:no-such-user";
 /** lastUsedAt is for the user's overview; writing it more often than this buys nothing. */
 const TOKEN_LAST_USED_RESOLUTION_MS = 60_000;
+/** Likewise a session's lastSeenAt (the account page's "last seen"). */
+const SESSION_LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** A browser (or script) identified by its session cookie, or nobody. */
 export interface SessionCaller {
@@ -120,6 +122,8 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     userId: string;
     expiresAt: number;
     cachedAt: number;
+    /** When its lastSeenAt was last written (or its sign-in). */
+    seenAt: number;
   }
   /**
    * Sessions by their token's hash, users by id: a new session of a known user (a second
@@ -168,14 +172,22 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     let session = sessions.get(tokenHash);
     if (!fresh(session, now) || session!.expiresAt <= now) {
       sessions.delete(tokenHash);
-      const row = await rootDb.session.findUnique({ where: { tokenHash }, select: { id: true, userId: true, expiresAt: true } });
+      const row = await rootDb.session.findUnique({
+        where: { tokenHash },
+        select: { id: true, userId: true, expiresAt: true, createdAt: true, lastSeenAt: true },
+      });
       if (!row) return null;
       if (row.expiresAt.getTime() <= Date.now()) {
         await rootDb.session.deleteMany({ where: { id: row.id } });
         return null;
       }
-      session = { sessionId: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), cachedAt: now };
+      const seenAt = (row.lastSeenAt ?? row.createdAt).getTime();
+      session = { sessionId: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), cachedAt: now, seenAt };
       if (epoch === startedIn) bounded(sessions, tokenHash, session);
+    }
+    if (now - session!.seenAt > SESSION_LAST_SEEN_RESOLUTION_MS) {
+      session!.seenAt = now;
+      await rootDb.session.updateMany({ where: { id: session!.sessionId }, data: { lastSeenAt: new Date(now) } });
     }
     const known = users.get(session!.userId);
     if (fresh(known, now)) return known!.user;
@@ -293,7 +305,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     /** A session this instance just started (sign-in, sign-up): its first request needs no lookup. */
     remember(sessionToken: string, session: { id: string; expiresAt: Date }, user: User): void {
       const now = Date.now();
-      bounded(sessions, hashToken(sessionToken), { sessionId: session.id, userId: user.id, expiresAt: session.expiresAt.getTime(), cachedAt: now });
+      bounded(sessions, hashToken(sessionToken), { sessionId: session.id, userId: user.id, expiresAt: session.expiresAt.getTime(), cachedAt: now, seenAt: now });
       bounded(users, user.id, { user, cachedAt: now });
     },
 

@@ -25,3 +25,4 @@ export {
 } from "./identity.ts";
 export { type SettingsInput, THEMES, type Theme, updateSettings } from "./settings.ts";
 export { clientAddress, type TrustedProxies } from "./client-address.ts";
+export type { SessionView } from "./own-account.ts";

@@ -11,6 +11,7 @@ import { isUniqueViolation } from "../db/races.ts";
 import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
 import { createIdentity, type InvalidationChannel } from "./identity.ts";
+import { changeEmail, changePassword, endOtherSessions, endSession, listSessions } from "./own-account.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
 import { checkNewPassword } from "./passwords.ts";
 import { canonicalEmail, checkDisplayName, normalizeEmail } from "./validation.ts";
@@ -51,7 +52,7 @@ async function signUp(
   db: Db,
   settings: AccountSettings,
   limits: RequestLimits,
-  input: { email: string; password: string; displayName?: string | null; clientAddress: string },
+  input: { email: string; password: string; displayName?: string | null } & ClientInfo,
 ): Promise<SignedIn> {
   spend(limits.signup, input.clientAddress, "sign-up attempts from your address");
   const email = normalizeEmail(input.email);
@@ -73,7 +74,7 @@ async function signUp(
     const oldest = await db.user.findFirstOrThrow({ orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
     if (oldest.id !== user.id) user = await db.user.update({ where: { id: user.id }, data: { role: "MEMBER" } });
   }
-  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays)) };
+  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays, input)) };
 }
 
 // Verifying against a real hash when the account is unknown keeps the response time
@@ -84,7 +85,7 @@ async function signIn(
   db: Db,
   settings: AccountSettings,
   limiter: AttemptLimiter,
-  input: { email: string; password: string; clientAddress: string },
+  input: { email: string; password: string } & ClientInfo,
 ): Promise<SignedIn> {
   // The stored spelling (NFKC, lower case), so every variant of one address shares its limit;
   // MySQL compares the column byte for byte, so no other spelling finds the account either.
@@ -99,13 +100,28 @@ async function signIn(
     throw new AppError("UNAUTHENTICATED", "Email or password is wrong.");
   }
   limiter.reset(`account:${email}`);
-  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays)) };
+  return { user, ...(await startSession(db, user.id, settings.sessionTtlDays, input)) };
 }
 
-async function startSession(db: Db, userId: string, ttlDays: number) {
+/** Where a request came from, kept with the session it starts (the account page lists them). */
+export interface ClientInfo {
+  clientAddress: string;
+  userAgent?: string | null;
+}
+
+async function startSession(db: Db, userId: string, ttlDays: number, client: ClientInfo) {
   const sessionToken = newToken();
   const expiresAt = new Date(Date.now() + ttlDays * 86_400_000);
-  const { id } = await db.session.create({ data: { tokenHash: hashToken(sessionToken), userId, expiresAt }, select: { id: true } });
+  const { id } = await db.session.create({
+    data: {
+      tokenHash: hashToken(sessionToken),
+      userId,
+      expiresAt,
+      userAgent: (client.userAgent ?? "").slice(0, 500),
+      clientAddress: client.clientAddress.slice(0, 191),
+    },
+    select: { id: true },
+  });
   return { sessionToken, sessionId: id, expiresAt };
 }
 
@@ -138,16 +154,35 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
   };
   return {
     identity,
-    signUp: async (input: { email: string; password: string; displayName?: string | null; clientAddress: string }) =>
+    signUp: async (input: { email: string; password: string; displayName?: string | null } & ClientInfo) =>
       remembered(await signUp(rootDb, config.auth, limits, input)),
-    signIn: async (input: { email: string; password: string; clientAddress: string }) =>
-      remembered(await signIn(rootDb, config.auth, signinLimiter, input)),
+    signIn: async (input: { email: string; password: string } & ClientInfo) => remembered(await signIn(rootDb, config.auth, signinLimiter, input)),
     signOut: async (sessionToken: string) => {
       try {
         await signOut(rootDb, sessionToken);
       } finally {
         identity.invalidateSessionToken(sessionToken);
       }
+    },
+    /** The caller's own account; `db` is the caller's fenced client (own-account.ts), whose writes drop the caller's remembered sessions. */
+    ownAccount: {
+      changeEmail: (db: Db, userId: string, input: { newEmail: string; password: string }) => changeEmail(db, signinLimiter, userId, input),
+      changePassword: async (db: Db, userId: string, sessionToken: string | null, input: { currentPassword: string; newPassword: string }) => {
+        const changed = await changePassword(db, signinLimiter, userId, sessionToken, input);
+        identity.invalidateUser(userId);
+        return changed;
+      },
+      listSessions,
+      endSession: async (db: Db, sessionId: string) => {
+        const ended = await endSession(db, sessionId);
+        identity.invalidateSession(ended);
+        return ended;
+      },
+      endOtherSessions: async (db: Db, sessionToken: string | null) => {
+        const ended = await endOtherSessions(db, sessionToken);
+        for (const id of ended) identity.invalidateSession(id);
+        return ended;
+      },
     },
     /** True until the first account exists: the sign-in page then offers to create the administrator. */
     needsFirstAccount: async () => (await rootDb.user.findFirst({ select: { id: true } })) === null,

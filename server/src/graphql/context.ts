@@ -39,6 +39,8 @@ export interface GraphQLContext {
   clientAddress: string;
   /** How the viewer was identified: a session cookie, or an access token (`Authorization: Bearer`). */
   authenticatedBy: "session" | "token" | null;
+  /** The request's User-Agent, kept with a session it starts (the account page shows it as the device). */
+  userAgent: string;
   sessionToken: string | null;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;

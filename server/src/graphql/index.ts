@@ -1,5 +1,6 @@
 // Import-only: each file adds its types, queries and mutations to the builder.
 import "./user.ts";
+import "./account.ts";
 import "./model.ts";
 import "./chat.ts";
 import "./glasses.ts";

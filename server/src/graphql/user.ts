@@ -101,7 +101,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
       refuseThroughToken(ctx);
-      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp({ ...input, clientAddress: ctx.clientAddress });
+      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signUp({ ...input, clientAddress: ctx.clientAddress, userAgent: ctx.userAgent });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
     },
@@ -112,7 +112,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SignInInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
       refuseThroughToken(ctx);
-      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signIn({ ...input, clientAddress: ctx.clientAddress });
+      const { user, sessionToken, expiresAt } = await ctx.app.accounts.signIn({ ...input, clientAddress: ctx.clientAddress, userAgent: ctx.userAgent });
       ctx.setSessionCookie(sessionToken, expiresAt);
       return user;
     },

@@ -152,6 +152,7 @@ export function createGraphQLServer(app: AppServices) {
           authenticatedBy: "token",
           sessionToken: null,
           clientAddress: address,
+          userAgent: request.headers.get("user-agent") ?? "",
           setSessionCookie: () => {},
           clearSessionCookie: () => {},
         };
@@ -169,6 +170,7 @@ export function createGraphQLServer(app: AppServices) {
         authenticatedBy: caller.user ? "session" : null,
         sessionToken: caller.sessionToken,
         clientAddress: address,
+        userAgent: request.headers.get("user-agent") ?? "",
         setSessionCookie: (token, expiresAt) => setCookie(sessionCookie(token, expiresAt, app.config.auth.cookieSecure)),
         clearSessionCookie,
       };
