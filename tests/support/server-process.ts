@@ -24,8 +24,9 @@ export interface ServerProcess {
   kill(): Promise<number>;
 }
 
-export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
-  const child = Bun.spawn(["bun", "server/src/main.ts"], {
+/** `bunFlags`: for bun itself, before the script (benchmarks: --cpu-prof). */
+export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 30_000, bunFlags: string[] = []): Promise<ServerProcess> {
+  const child = Bun.spawn(["bun", ...bunFlags, "server/src/main.ts"], {
     cwd: root,
     env: {
       PATH: process.env.PATH!,
