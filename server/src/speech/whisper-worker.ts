@@ -105,7 +105,10 @@ function loadModel(): Promise<AutomaticSpeechRecognitionPipeline> {
         dtype,
         cache_dir: cacheDir,
         local_files_only: !allowRemote,
-        session_options: threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {},
+        // No CPU memory arena: with it ONNX Runtime keeps the peak of every run's buffers
+        // for good (base q8 grew ~330 MiB over its first transcriptions); without it they are
+        // freed after each run, for no measurable cost per run (docs/decisions/0014-performance.md).
+        session_options: { enableCpuMemArena: false, ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) },
       });
       post({ type: "loaded", ms: performance.now() - started });
       return asr;
