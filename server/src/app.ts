@@ -17,6 +17,7 @@ import { glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import { createMemoryService } from "./memory/index.ts";
+import { openaiRoutes } from "./openai-api/index.ts";
 import { createSearch } from "./search/index.ts";
 import type { SpeechToText } from "./speech/index.ts";
 import { securityHeaders, webRoutes } from "./web/index.ts";
@@ -87,7 +88,13 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
       openapi({
         path: "/openapi",
         documentation: {
-          info: { title: "AIUI REST routes", version: "1", description: "The GraphQL API is at /graphql (schema.graphql)." },
+          info: {
+            title: "AIUI REST routes",
+            version: "1",
+            description:
+              "The OpenAI-compatible API (/v1) and the glasses route (/mm/mm/), with a personal access token (Settings → Access tokens). The GraphQL API is at /graphql (schema.graphql).",
+          },
+          components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "A personal access token with the route's scope." } } },
         },
       }),
     )
@@ -99,6 +106,11 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
         services.accounts.identity,
         { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory },
         (request, server) => clientAddressOf(request, server, config),
+      ),
+    )
+    .use(
+      openaiRoutes(services.accounts.identity, { replies: services.replies, speech: deps.speech, config }, (request, server) =>
+        clientAddressOf(request, server, config),
       ),
     )
     .use(

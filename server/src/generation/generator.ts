@@ -36,6 +36,16 @@ export interface GenerationJob {
   history?: HistoryMessage[];
   /** What long-term memory adds to the system prompt (service.ts ReplyMemory); never throws. */
   recall?: () => Promise<string>;
+  /** This reply's own sampling settings (the /v1 API's request), over the model's. */
+  options?: ReplyOptions;
+}
+
+/** Sampling settings one reply may set for itself instead of its model's. */
+export interface ReplyOptions {
+  temperature?: number;
+  maxTokens?: number;
+  /** Up to 4 sequences where the provider stops. */
+  stop?: string[];
 }
 
 export interface GeneratorDeps {
@@ -98,6 +108,7 @@ export function costOf(model: Pick<AiModel, "inputCostPerMTok" | "outputCostPerM
 export async function generateReply(job: GenerationJob, live: LiveReply, deps: GeneratorDeps): Promise<ReplyEnd> {
   const { db, replyDb, settings } = deps;
   const { model, messageId } = job;
+  const maxTokens = job.options?.maxTokens ?? model.maxTokens;
   const signal = live.controller.signal;
   const elapsed = () => Math.round(performance.now() - job.startedAt);
 
@@ -159,7 +170,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
       systemPrompt: [model.systemPrompt, memories].filter((part) => part.trim() !== "").join("\n\n"),
       history,
       contextWindow: model.contextWindow ?? settings.defaultContextWindow,
-      maxTokens: model.maxTokens,
+      maxTokens,
     });
     estimatedPromptTokens = conversation.estimatedTokens;
 
@@ -170,8 +181,9 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
         messages: conversation.messages,
         stream: true,
         stream_options: { include_usage: true },
-        temperature: model.temperature,
-        ...(model.maxTokens ? { max_tokens: model.maxTokens } : {}),
+        temperature: job.options?.temperature ?? model.temperature,
+        ...(maxTokens ? { max_tokens: maxTokens } : {}),
+        ...(job.options?.stop?.length ? { stop: job.options.stop } : {}),
       },
       { signal },
     );

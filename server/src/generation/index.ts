@@ -5,7 +5,7 @@
  * model's context window (docs/decisions/0003-context-trimming.md).
  */
 export { buildConversation, estimateTokens, type HistoryMessage } from "./conversation.ts";
-export { costOf } from "./generator.ts";
+export { costOf, type ReplyOptions } from "./generator.ts";
 export type { ReplyEvent, ReplyUsage } from "./hub.ts";
 export { type Answer, askModel, ProviderFailure, speak } from "./one-shot.ts";
 export { type ConnectionCheck, type ConnectionTarget, checkConnection } from "./provider-check.ts";

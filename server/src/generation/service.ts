@@ -25,7 +25,7 @@ import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
 import type { HistoryMessage } from "./conversation.ts";
 import { withRetries } from "./final-write.ts";
-import { generateReply } from "./generator.ts";
+import { generateReply, type ReplyOptions } from "./generator.ts";
 import { readBranch } from "./history.ts";
 import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
 import { INTERRUPTED, NOT_SAVED, REPLY_IN_PROGRESS } from "./reply-errors.ts";
@@ -164,10 +164,10 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
-  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[]): void {
+  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[], options?: ReplyOptions): void {
     const live = hub.begin(reply.id);
     const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history });
-    const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()) };
+    const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()), options };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
     void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved, network: config.providerNetwork }).then(
@@ -310,10 +310,18 @@ export function createReplyService(deps: ReplyServiceDeps) {
      * Stores the user's message after the branch shown and the reply (STREAMING) together,
      * and starts generating in the background. Without `chatId` a new chat is started with
      * the model `modelId`, titled after the message. `db` is the viewer's fenced client.
+     * `options`: this reply's own sampling settings (the /v1 API), over the model's.
      */
     async sendMessage(
       db: Db,
-      input: { ownerId: string; chatId?: string | null; content: string; modelId?: string | null; images?: readonly ImageUpload[] },
+      input: {
+        ownerId: string;
+        chatId?: string | null;
+        content: string;
+        modelId?: string | null;
+        images?: readonly ImageUpload[];
+        options?: ReplyOptions;
+      },
     ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
       const images = input.images ?? [];
@@ -339,7 +347,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         }
         return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
       });
-      start(db, reply, model, chat, history);
+      start(db, reply, model, chat, history, input.options);
       return { chat: updated, message, reply };
     },
 

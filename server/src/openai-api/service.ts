@@ -1,0 +1,250 @@
+/**
+ * The OpenAI-compatible API's work, with no request context: callers pass the token's
+ * caller (its fenced client). A chat completion is an AIUI reply like any other — sent
+ * through the reply service (generation's public surface: one writer per chat, the model's
+ * key and system prompt, context trimming, checkpoints, usage, cost, latency, memory) in a
+ * chat with source API — and this module turns its events into OpenAI's shapes.
+ *
+ * Which chat: the request names one (X-AIUI-Chat-Id), or the conversation it carries is one
+ * this API answered before — its earlier messages hash to a chat's `apiThreadKey`, written
+ * when a reply completes — or a new API chat holds it. Earlier messages the chat does not
+ * have yet (a new chat; a client that changed the history) are stored first, as a branch
+ * from the last message both agree on (the message tree of decision 0012).
+ * See docs/decisions/0015-programmatic-access.md.
+ */
+import { createHash } from "node:crypto";
+import type { TokenCaller } from "../accounts/index.ts";
+import { checkImages, type ImageUpload } from "../attachments/index.ts";
+import { createChat, loadTree, newMessageId, titleFromMessage } from "../chats/index.ts";
+import type { Db } from "../db/client.ts";
+import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
+import type { Config } from "../env.ts";
+import { AppError } from "../errors.ts";
+import type { ReplyEvent, ReplyService } from "../generation/index.ts";
+import { decodeAudio, type SpeechToText } from "../speech/index.ts";
+import type { ApiMessage, ChatCompletionRequest, TranscriptionRequest } from "./schemas.ts";
+
+export interface OpenAIApiDependencies {
+  replies: ReplyService;
+  speech: SpeechToText;
+  config: Pick<Config, "speech">;
+}
+
+const unixSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** The caller's active models, one per name (the oldest wins a shared name), as /v1/models lists them. */
+export async function listApiModels(db: Db): Promise<AiModel[]> {
+  const models = await db.aiModel.findMany({ where: { active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  const seen = new Set<string>();
+  return models.filter((model) => !seen.has(model.name) && seen.add(model.name));
+}
+
+export function modelEntry(model: AiModel) {
+  return { id: model.name, object: "model" as const, created: unixSeconds(model.createdAt), owned_by: "aiui" };
+}
+
+/** By name (what /v1/models lists), else by AIUI's id; switched-off models are not found. */
+export async function findApiModel(db: Db, name: string): Promise<AiModel> {
+  const models = await listApiModels(db);
+  const model = models.find((m) => m.name === name) ?? models.find((m) => m.id === name);
+  if (!model) {
+    throw new AppError("NOT_FOUND", `The model "${name}" does not exist or is switched off: GET /v1/models lists yours.`, "model");
+  }
+  return model;
+}
+
+/** What a conversation is, for matching: role, text, how many pictures. */
+type Fingerprint = [role: string, text: string, images: number];
+const fingerprintOf = (message: Pick<ApiMessage, "role" | "text"> & { images: number }): Fingerprint => [message.role, message.text.trim(), message.images];
+const sameMessage = (a: Fingerprint, b: Fingerprint) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+
+/** The key a conversation is found by: SHA-256 of its messages' fingerprints. */
+export function threadKey(messages: readonly Fingerprint[]): string {
+  return createHash("sha256").update(JSON.stringify(messages)).digest("hex");
+}
+
+export interface StartedCompletion {
+  chatId: string;
+  replyId: string;
+  model: AiModel;
+  /** When the completion was asked, for the answer's `created`. */
+  created: number;
+  /** The reply's events, in order, ending with `done`; they keep coming (and the reply is stored) when nobody reads them. */
+  events: AsyncIterable<ReplyEvent>;
+}
+
+async function checkedImages(message: ApiMessage, index: number): Promise<ImageUpload[]> {
+  if (message.images.length === 0) return [];
+  return checkImages(
+    message.images.map((image) => new Blob([image.bytes])),
+    `messages[${index}].content`,
+  );
+}
+
+/** The chat's current branch as fingerprints, with the ids, oldest first. */
+async function branchOf(db: Db, chat: Chat): Promise<{ ids: string[]; prints: Fingerprint[]; streaming: boolean }> {
+  const tree = await loadTree(db, chat.id);
+  const ids = tree.branch(chat.currentLeafId).map((node) => node.id);
+  const rows = await db.message.findMany({
+    where: { chatId: chat.id, id: { in: ids } },
+    select: { id: true, role: true, content: true, _count: { select: { attachments: true } } },
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const prints = ids.map((id) => {
+    const row = byId.get(id)!;
+    return fingerprintOf({ role: row.role, text: row.content, images: row._count.attachments });
+  });
+  return { ids, prints, streaming: tree.streaming };
+}
+
+/**
+ * Stores `messages` after `parentId` as a branch of the chat and shows it (the chat's
+ * current leaf), naming a new chat after its first user message. The reply service then
+ * adds the question and its reply after them.
+ */
+async function storeEarlier(db: Db, chat: Chat, parentId: string | null, messages: { message: ApiMessage; images: ImageUpload[] }[], name: boolean) {
+  let parent = parentId;
+  // Before now, a millisecond apart: the question and reply the reply service adds come after.
+  let at = Date.now() - messages.length - 1;
+  for (const { message, images } of messages) {
+    const id = newMessageId();
+    await db.message.create({
+      data: {
+        id,
+        chatId: chat.id,
+        parentId: parent,
+        role: message.role,
+        content: message.text,
+        status: "COMPLETE",
+        createdAt: new Date(at++),
+        ...(images.length ? { attachments: { create: images.map((image) => ({ mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes })) } } : {}),
+      },
+    });
+    parent = id;
+  }
+  const firstQuestion = messages.find(({ message }) => message.role === "USER" && message.text.trim() !== "");
+  await db.chat.update({
+    where: { id: chat.id },
+    data: { currentLeafId: parent, ...(name && firstQuestion ? { title: titleFromMessage(firstQuestion.message.text) } : {}) },
+  });
+}
+
+/**
+ * A relay that reads the reply to its end whoever listens: when it completes, the chat's
+ * thread key becomes the conversation with this reply, before the client is given the
+ * end (so a client that asks again at once finds the chat).
+ */
+function relay(source: AsyncIterableIterator<ReplyEvent>, onComplete: (text: string) => Promise<void>): AsyncIterable<ReplyEvent> {
+  const queue: ReplyEvent[] = [];
+  let wake = null as (() => void) | null;
+  let finished = false;
+  let failure: unknown = null;
+  void (async () => {
+    let text = "";
+    try {
+      for await (const event of source) {
+        text = text.slice(0, event.offset) + event.delta;
+        if (event.done && event.status === "COMPLETE") await onComplete(text).catch((error) => console.error("Recording an API chat's thread failed:", error));
+        queue.push(event);
+        wake?.();
+        if (event.done) break;
+      }
+    } catch (error) {
+      failure = error;
+    } finally {
+      finished = true;
+      wake?.();
+    }
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (finished) {
+          if (failure) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    },
+  };
+}
+
+export async function startCompletion(
+  deps: OpenAIApiDependencies,
+  caller: TokenCaller,
+  request: ChatCompletionRequest,
+  namedChatId: string | null,
+): Promise<StartedCompletion> {
+  const { db, userId } = caller;
+  const created = unixSeconds(new Date());
+  const model = await findApiModel(db, request.model);
+  const images = await Promise.all(request.messages.map((message, index) => checkedImages(message, index)));
+  const prints = request.messages.map((message, index) => fingerprintOf({ ...message, images: images[index]!.length }));
+  const earlier = prints.slice(0, -1);
+
+  let chat: Chat | null = null;
+  if (namedChatId !== null) {
+    chat = await db.chat.findUnique({ where: { id: namedChatId } });
+    if (!chat) throw new AppError("NOT_FOUND", "The chat named by X-AIUI-Chat-Id was not found.", "X-AIUI-Chat-Id");
+  } else if (earlier.length > 0) {
+    chat = await db.chat.findFirst({ where: { apiThreadKey: threadKey(earlier) }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
+  }
+
+  const isNew = chat === null;
+  chat ??= await createChat(db, userId, { modelId: model.id, source: "API" });
+  let agreed = 0;
+  let leafId: string | null = null;
+  if (!isNew) {
+    const branch = await branchOf(db, chat);
+    if (branch.streaming) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it, or name another chat.");
+    while (agreed < earlier.length && agreed < branch.prints.length && sameMessage(earlier[agreed]!, branch.prints[agreed]!)) agreed++;
+    leafId = agreed > 0 ? branch.ids[agreed - 1]! : null;
+    if (agreed < branch.ids.length || agreed < earlier.length) {
+      // The client's history parts from the chat's: continue from the last message both have.
+      await storeEarlier(
+        db,
+        chat,
+        leafId,
+        request.messages.slice(agreed, -1).map((message, i) => ({ message, images: images[agreed + i]! })),
+        false,
+      );
+    }
+  } else if (earlier.length > 0) {
+    await storeEarlier(db, chat, null, request.messages.slice(0, -1).map((message, i) => ({ message, images: images[i]! })), true);
+  }
+
+  const question = request.messages.at(-1)!;
+  const sent = await deps.replies.sendMessage(db, {
+    ownerId: userId,
+    chatId: chat.id,
+    modelId: model.id,
+    content: question.text,
+    images: images.at(-1)!,
+    options: { temperature: request.temperature, maxTokens: request.maxTokens, stop: request.stop },
+  });
+  const chatId = chat.id;
+  const events = relay(await deps.replies.follow(db, sent.reply.id), async (text) => {
+    await db.chat.update({ where: { id: chatId }, data: { apiThreadKey: threadKey([...prints, fingerprintOf({ role: "ASSISTANT", text, images: 0 })]) } });
+  });
+  return { chatId, replyId: sent.reply.id, model, created, events };
+}
+
+export interface TranscriptionResult {
+  text: string;
+  language: string | null;
+  /** Seconds of audio. */
+  duration: number;
+}
+
+const SAMPLE_RATE = 16_000;
+
+export async function transcribe(deps: OpenAIApiDependencies, request: TranscriptionRequest): Promise<TranscriptionResult> {
+  const samples = await decodeAudio(request.audio, { ffmpegPath: deps.config.speech.ffmpegPath });
+  const transcript = await deps.speech.transcribe(samples, request.language ? { language: request.language } : {});
+  return { text: transcript.text.trim(), language: transcript.language ?? request.language ?? null, duration: samples.length / SAMPLE_RATE };
+}
+

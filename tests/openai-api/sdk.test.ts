@@ -1,0 +1,290 @@
+/**
+ * The official `openai` SDK as a client of AIUI's /v1, with a token of the openai scope,
+ * against the loopback provider behind AIUI: list models, a completion, a stream with
+ * usage, a transcription of the fixture WAV, errors. Every exchange is an API chat with
+ * usage, cost and latency, continued when the client sends the conversation again.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI, { APIError, toFile } from "openai";
+import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+import { type FakeProvider, DEFAULT_TRANSCRIPT, startFakeProvider } from "../support/fake-provider.ts";
+import { fixture } from "../support/fixtures.ts";
+import { settled } from "../support/replies.ts";
+
+let app: TestApp;
+let fake: FakeProvider;
+let ada: TestClient;
+let sdk: OpenAI;
+let base: string;
+let visionModelId: string;
+
+const PROVIDER_KEY = "sk-provider-secret-key-123";
+
+async function tokenFor(client: TestClient, scopes: string[]) {
+  const { createAccessToken } = await client.data(`mutation($s: [TokenScope!]!) { createAccessToken(input: { name: "sdk", scopes: $s }) { secret } }`, { s: scopes });
+  return createAccessToken.secret as string;
+}
+
+async function model(client: TestClient, input: Record<string, unknown>) {
+  const { createModel } = await client.data(`mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`, {
+    input: { providerModelId: "echo", baseUrl: fake.url, apiKey: PROVIDER_KEY, ...input },
+  });
+  return createModel.id as string;
+}
+
+const lastProviderChat = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body as any;
+
+beforeAll(async () => {
+  fake = await startFakeProvider({ apiKey: PROVIDER_KEY });
+  app = await startTestApp({ STT_BACKEND: "openai", STT_OPENAI_BASE_URL: fake.url, STT_OPENAI_API_KEY: PROVIDER_KEY });
+  base = await app.listen();
+  ada = await app.signedUp("ada@example.com");
+  await model(ada, { name: "Echo", systemPrompt: "You are terse.", inputCostPerMTok: 1000, outputCostPerMTok: 2000 });
+  visionModelId = await model(ada, { name: "Eyes", supportsImages: true });
+  const off = await model(ada, { name: "Sleeping" });
+  await ada.data(`mutation($id: ID!) { updateModel(id: $id, input: { active: false }) { id } }`, { id: off });
+  sdk = new OpenAI({ apiKey: await tokenFor(ada, ["OPENAI"]), baseURL: `${base}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await app.close();
+  await fake.stop();
+});
+
+async function chatRow(id: string) {
+  return app.db.chat.findUniqueOrThrow({ where: { id }, include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } } });
+}
+
+describe("models", () => {
+  test("lists the active models by name, and finds one", async () => {
+    const ids = [];
+    for await (const m of sdk.models.list()) ids.push(m.id);
+    expect(ids).toEqual(["Echo", "Eyes"]);
+    expect((await sdk.models.retrieve("Eyes")).id).toBe("Eyes");
+  });
+});
+
+describe("chat completions", () => {
+  test("a completion goes to the model's provider with its key and system prompt and is stored as an API chat with usage, cost and latency", async () => {
+    fake.scriptNext({ text: "Paris." });
+    const { data, response } = await sdk.chat.completions
+      .create({ model: "Echo", messages: [{ role: "user", content: "Capital of France?" }], temperature: 0.2, max_tokens: 50, stop: ["\n\n"] })
+      .withResponse();
+    expect(data.object).toBe("chat.completion");
+    expect(data.model).toBe("Echo");
+    expect(data.choices[0]!.message).toMatchObject({ role: "assistant", content: "Paris." });
+    expect(data.choices[0]!.finish_reason).toBe("stop");
+    expect(data.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(data.usage!.total_tokens).toBe(data.usage!.prompt_tokens + data.usage!.completion_tokens);
+
+    const sent = lastProviderChat();
+    expect(sent.messages[0]).toEqual({ role: "system", content: "You are terse." });
+    expect(sent.messages.at(-1)).toEqual({ role: "user", content: "Capital of France?" });
+    expect(sent).toMatchObject({ temperature: 0.2, max_tokens: 50, stop: ["\n\n"] });
+    expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+
+    const chatId = response.headers.get("x-aiui-chat-id")!;
+    const chat = await chatRow(chatId);
+    expect(chat.source).toBe("API");
+    expect(chat.title).toBe("Capital of France?");
+    const reply = chat.messages.at(-1)!;
+    expect(reply).toMatchObject({ role: "ASSISTANT", content: "Paris.", status: "COMPLETE", usageEstimated: false });
+    expect(reply.promptTokens).toBe(data.usage!.prompt_tokens);
+    expect(Number(reply.cost)).toBeGreaterThan(0);
+    expect(reply.latencyMs).not.toBeNull();
+    expect(`chatcmpl-${reply.id}`).toBe(data.id);
+  });
+
+  test("a stream arrives as OpenAI's chunks with usage at the end; the web UI lists it under API with its cost", async () => {
+    fake.scriptNext({ text: "One two three four five", delayMsPerToken: 5 });
+    const stream = await sdk.chat.completions.create({
+      model: "Echo",
+      messages: [{ role: "user", content: "Count to five" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("One two three four five");
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe("stop");
+    expect(chunks.at(-1)!.choices).toEqual([]);
+    expect(chunks.at(-1)!.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+
+    const listed = await ada.data(`{ chats(first: 5, source: API) { edges { node { id title source messages(last: 2) { edges { node { role content cost promptTokens } } } } } } }`);
+    const chat = listed.chats.edges.map((e: any) => e.node).find((c: any) => c.title === "Count to five");
+    expect(chat.source).toBe("API");
+    const reply = chat.messages.edges.at(-1).node;
+    expect(reply).toMatchObject({ role: "ASSISTANT", content: "One two three four five" });
+    expect(Number(reply.cost)).toBeGreaterThan(0);
+  });
+
+  test("the same conversation continues its chat; a changed history branches; another conversation gets its own chat", async () => {
+    fake.scriptNext({ text: "Blue." });
+    const first = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Sky colour?" }] }).withResponse();
+    const chatId = first.response.headers.get("x-aiui-chat-id")!;
+    const history = [
+      { role: "user" as const, content: "Sky colour?" },
+      { role: "assistant" as const, content: "Blue." },
+    ];
+    fake.scriptNext({ text: "Green." });
+    const second = await sdk.chat.completions.create({ model: "Echo", messages: [...history, { role: "user", content: "Grass?" }] }).withResponse();
+    expect(second.response.headers.get("x-aiui-chat-id")).toBe(chatId);
+    expect((await chatRow(chatId)).messages.map((m) => m.content)).toEqual(["Sky colour?", "Blue.", "Grass?", "Green."]);
+    // The provider got the whole conversation from the stored chat.
+    expect(lastProviderChat().messages.slice(1).map((m: any) => m.content)).toEqual(["Sky colour?", "Blue.", "Grass?"]);
+
+    // The client rewrote the assistant's answer: named chat, so a branch from the question.
+    fake.scriptNext({ text: "Yes." });
+    const edited = await sdk.chat.completions
+      .create({ model: "Echo", messages: [history[0]!, { role: "assistant", content: "Azure." }, { role: "user", content: "Sure?" }] }, { headers: { "X-AIUI-Chat-Id": chatId } })
+      .withResponse();
+    expect(edited.response.headers.get("x-aiui-chat-id")).toBe(chatId);
+    const chat = await chatRow(chatId);
+    expect(chat.messages.map((m) => m.content)).toEqual(["Sky colour?", "Blue.", "Grass?", "Green.", "Azure.", "Sure?", "Yes."]);
+    const byContent = new Map(chat.messages.map((m) => [m.content, m]));
+    expect(byContent.get("Azure.")!.parentId).toBe(byContent.get("Sky colour?")!.id);
+    expect(chat.currentLeafId).toBe(byContent.get("Yes.")!.id);
+
+    fake.scriptNext({ text: "Hi." });
+    const other = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "system", content: "Be kind." }, { role: "user", content: "Hello" }] }).withResponse();
+    const otherId = other.response.headers.get("x-aiui-chat-id")!;
+    expect(otherId).not.toBe(chatId);
+    expect((await chatRow(otherId)).messages.map((m) => [m.role, m.content])).toEqual([
+      ["SYSTEM", "Be kind."],
+      ["USER", "Hello"],
+      ["ASSISTANT", "Hi."],
+    ]);
+    expect(lastProviderChat().messages.map((m: any) => m.role)).toEqual(["system", "system", "user"]);
+  });
+
+  test("text and picture parts reach a model that can see; the picture is stored with the message", async () => {
+    const jpeg = await fixture("noa-app-request-image.jpg");
+    fake.scriptNext({ text: "A test pattern." });
+    const answer = await sdk.chat.completions
+      .create({
+        model: "Eyes",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image_url", image_url: { url: `data:image/jpeg;base64,${Buffer.from(jpeg).toString("base64")}` } },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    expect(answer.data.choices[0]!.message.content).toBe("A test pattern.");
+    const parts = lastProviderChat().messages.at(-1).content;
+    expect(parts[0]).toEqual({ type: "text", text: "What is this?" });
+    expect(parts[1].image_url.url).toStartWith("data:image/jpeg;base64,");
+    const chat = await chatRow(answer.response.headers.get("x-aiui-chat-id")!);
+    expect(chat.modelId).toBe(visionModelId);
+    expect(await app.db.attachment.count({ where: { messageId: chat.messages[0]!.id } })).toBe(1);
+  });
+});
+
+describe("errors, in OpenAI's shape", () => {
+  test("an unknown or switched-off model is 404; a parameter out of range is 400 naming it", async () => {
+    for (const name of ["Nope", "Sleeping"]) {
+      const error = (await sdk.chat.completions.create({ model: name, messages: [{ role: "user", content: "hi" }] }).catch((e) => e)) as APIError;
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(error.message).toContain(name);
+      expect(error.param).toBe("model");
+    }
+    const bad = (await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "hi" }], n: 2 }).catch((e) => e)) as APIError;
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad.param).toBe("n");
+    const hot = (await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "hi" }], temperature: 7 }).catch((e) => e)) as APIError;
+    expect(hot.status).toBe(400);
+    expect(hot.param).toBe("temperature");
+    const remote = (await sdk.chat.completions
+      .create({ model: "Eyes", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] })
+      .catch((e) => e)) as APIError;
+    expect(remote.status).toBe(400);
+    expect(remote.message).toContain("data: URLs");
+  });
+
+  test("the provider's failure is a 502 without its key or internals; the message is kept in the chat", async () => {
+    fake.scriptNext({ error: { status: 401, message: `Incorrect API key provided: ${PROVIDER_KEY}` } });
+    const before = await app.db.message.count();
+    const error = (await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Will fail" }] }).catch((e) => e)) as APIError;
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect((error.error as any).code).toBe("provider_error");
+    expect(JSON.stringify(error.error)).not.toContain(PROVIDER_KEY);
+    expect(error.message).not.toContain("sk-");
+    expect(await app.db.message.count()).toBe(before + 2);
+
+    fake.scriptNext({ text: "one two three four five six", cutAfterTokens: 3 });
+    const stream = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Will be cut" }], stream: true });
+    let text = "";
+    const cut = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })().catch((e) => e);
+    expect(cut).toBeInstanceOf(OpenAI.APIError);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  test("no token, a token of another scope, and another user's chat id", async () => {
+    const anonymous = new OpenAI({ apiKey: "aiui_pat_not-a-token", baseURL: `${base}/v1`, maxRetries: 0 });
+    expect(await anonymous.models.list().catch((e) => e)).toBeInstanceOf(OpenAI.AuthenticationError);
+    const graphqlOnly = new OpenAI({ apiKey: await tokenFor(ada, ["GRAPHQL"]), baseURL: `${base}/v1`, maxRetries: 0 });
+    expect(await graphqlOnly.models.list().catch((e) => e)).toBeInstanceOf(OpenAI.PermissionDeniedError);
+
+    const bo = await app.signedUp("bo@example.com");
+    const boChat = (await bo.data(`mutation { createChat(input: { title: "Bo's" }) { id } }`)).createChat.id;
+    const error = (await sdk.chat.completions
+      .create({ model: "Echo", messages: [{ role: "user", content: "Into Bo's chat" }] }, { headers: { "X-AIUI-Chat-Id": boChat } })
+      .catch((e) => e)) as APIError;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(await app.db.message.count({ where: { chatId: boChat } })).toBe(0);
+  });
+});
+
+describe("transcriptions", () => {
+  test("the fixture WAV in json, text and verbose_json", async () => {
+    const wav = await fixture("whats-the-capital-of-france.16k.wav");
+    const file = () => toFile(wav, "question.wav", { type: "audio/wav" });
+    const json = await sdk.audio.transcriptions.create({ file: await file(), model: "whisper-1" });
+    expect(json.text).toBe(DEFAULT_TRANSCRIPT);
+    const text = await sdk.audio.transcriptions.create({ file: await file(), model: "whisper-1", response_format: "text" });
+    expect(String(text).trim()).toBe(DEFAULT_TRANSCRIPT);
+    const verbose = await sdk.audio.transcriptions.create({ file: await file(), model: "whisper-1", response_format: "verbose_json", language: "en" });
+    expect(verbose.text).toBe(DEFAULT_TRANSCRIPT);
+    expect(verbose.duration).toBeCloseTo(29_014 / 16_000, 2);
+    expect(verbose.segments![0]).toMatchObject({ id: 0, start: 0, text: DEFAULT_TRANSCRIPT });
+    // What reached the speech service: our decoding of the upload, as a WAV.
+    const sent = fake.requests.filter((r) => r.path === "/v1/audio/transcriptions").at(-1)!;
+    expect(sent.form?.file).toBeDefined();
+
+    const broken = (await sdk.audio.transcriptions.create({ file: await toFile(new Uint8Array([1, 2, 3]), "x.wav"), model: "whisper-1" }).catch((e) => e)) as APIError;
+    expect(broken.status).toBeGreaterThanOrEqual(400);
+    expect(broken.status).toBeLessThan(500);
+    expect(broken.param).toBe("file");
+  });
+});
+
+test("replies through the API settle like web replies (nothing left streaming)", async () => {
+  const streaming = await app.db.message.findMany({ where: { status: "STREAMING" } });
+  for (const row of streaming) await settled(app, row.id);
+  expect(await app.db.message.count({ where: { status: "STREAMING" } })).toBe(0);
+});
+
+test("/openapi describes /v1 and the glasses route, with bearer authentication", async () => {
+  const spec = (await (await fetch(`${base}/openapi/json`)).json()) as any;
+  expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/v1/models", "/v1/chat/completions", "/v1/audio/transcriptions", "/mm/mm/"]));
+  const completions = spec.paths["/v1/chat/completions"].post;
+  expect(completions.requestBody.content["application/json"].schema.required).toEqual(["model", "messages"]);
+  expect(Object.keys(completions.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "404", "429", "502"]));
+  expect(spec.paths["/v1/audio/transcriptions"].post.requestBody.content["multipart/form-data"].schema.properties.response_format.enum).toEqual([
+    "json",
+    "text",
+    "verbose_json",
+  ]);
+  expect(spec.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
+  expect(spec.paths["/graphql"]).toBeUndefined();
+});
