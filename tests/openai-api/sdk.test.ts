@@ -5,7 +5,7 @@
  * usage, cost and latency, continued when the client sends the conversation again.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI, { APIError, toFile } from "openai";
+import OpenAI, { type APIError, toFile } from "openai";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, DEFAULT_TRANSCRIPT, startFakeProvider } from "../support/fake-provider.ts";
 import { fixture } from "../support/fixtures.ts";

@@ -1,0 +1,286 @@
+/**
+ * `bun run bench:api`: what the OpenAI-compatible /v1/chat/completions adds over calling
+ * the provider directly, both with the official `openai` SDK, in one run against a real
+ * server process (bench/stream-server.ts: main.ts's start-up on a SQLite file, every
+ * database write counted). Prints the figures and writes bench/results/api.json.
+ *
+ *   non-streaming   --requests pairs, one after another, alternating: a request straight
+ *                   to the provider, then the same kind of request through AIUI (each a new
+ *                   conversation: a new API chat, the question, the reply). Added latency =
+ *                   AIUI's percentile minus the direct percentile (p50, p99), and the paired
+ *                   differences' percentiles.
+ *   streaming       --streams concurrent streams (100), alternating rounds direct / through
+ *                   AIUI (--rounds each). For every chunk of every stream: (arrival through
+ *                   AIUI − provider's receipt of the request) minus the median of the same
+ *                   chunk's (arrival direct − receipt) over the direct streams. p50, p99.
+ *   DB writes       per streamed reply through /v1, by kind (on asking, checkpoints, final),
+ *                   and checkpoints per second while streaming (web replies' rule: ≤ 1/s).
+ *
+ * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import OpenAI from "openai";
+import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
+import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
+
+const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const REQUESTS = Number(arg("requests", "300"));
+const STREAMS = Number(arg("streams", "100"));
+const ROUNDS = Number(arg("rounds", "2"));
+const TOKENS = Number(arg("tokens", "100"));
+const PACE_MS = Number(arg("pace", "20"));
+const CHECKPOINT_MS = Number(arg("checkpoint", "1000"));
+const STREAM_MODEL = "bench-stream";
+const QUICK_MODEL = "bench-quick";
+const root = resolve(import.meta.dir, "..");
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))]!;
+}
+const median = (values: number[]) => percentile(values, 50);
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---------------------------------------------------------------------------------------------
+// The provider, in this process: the receipt time of every request on this clock
+
+const provider = await startFakeProvider();
+const streamText = Array.from({ length: TOKENS }, (_, i) => `t${i}`).join(" ");
+provider.script(STREAM_MODEL, { text: streamText, delayMsPerToken: PACE_MS, firstTokenDelayMs: PACE_MS });
+provider.script(QUICK_MODEL, { text: "Paris is the capital of France." });
+// The body is parsed after a request is recorded: keep the records with their time, read the markers later.
+const received: { record: RecordedRequest; at: number }[] = [];
+const push = provider.requests.push.bind(provider.requests);
+provider.requests.push = (...records: RecordedRequest[]) => {
+  const now = performance.now();
+  for (const record of records) received.push({ record, at: now });
+  return push();
+};
+/** The receipt time of the request whose last message carries `marker`. */
+function receiptOf(marker: string): number {
+  for (const { record, at } of received) {
+    const content = (record.body as { messages?: { content?: unknown }[] } | undefined)?.messages?.at(-1)?.content;
+    if (typeof content === "string" && content.includes(marker)) return at;
+  }
+  throw new Error(`no provider request carries ${marker}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+const workDir = mkdtempSync(join(tmpdir(), "aiui-bench-api-"));
+type Stats = { setup: number; checkpoint: number; final: number; reads: number; peakRss: number; cpuMs: number; queryTime: Record<string, { count: number; ms: number }> };
+const printQueryTimes = (stats: Stats, per: number) => {
+  if (!process.env.BENCH_QUERY_TIMES) return;
+  for (const [key, { count, ms }] of Object.entries(stats.queryTime).sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    console.log(`    ${key.padEnd(32)} ${(count / per).toFixed(2).padStart(6)} per request  ${(ms / count).toFixed(2).padStart(8)} ms avg`);
+  }
+};
+let onPort: (port: number) => void;
+let onStats: (stats: Stats) => void = () => {};
+const portReady = new Promise<number>((r) => {
+  onPort = r;
+});
+const server = Bun.spawn(["bun", join(root, "bench/stream-server.ts")], {
+  cwd: root,
+  env: {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? "/tmp",
+    NODE_ENV: "production",
+    DATA_DIR: workDir,
+    DATABASE_URL: `file:${join(workDir, "bench.db")}`,
+    STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
+    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
+  },
+  stdout: "inherit",
+  stderr: "inherit",
+  ipc(message: { port?: number; stats?: Stats }) {
+    if (message.port) onPort(message.port);
+    if (message.stats) onStats(message.stats);
+  },
+});
+const stats = () =>
+  new Promise<Stats>((r) => {
+    onStats = r;
+    server.send("stats");
+  });
+const base = `http://127.0.0.1:${await portReady}`;
+
+let cookie = "";
+async function graphql(query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", [CSRF_HEADER]: "1", cookie },
+    body: JSON.stringify({ query, variables }),
+  });
+  const setCookie = response.headers.getSetCookie()[0];
+  if (setCookie) cookie = setCookie.split(";")[0]!;
+  const result = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data;
+}
+
+await graphql(`mutation { signUp(input: { email: "bench@example.com", password: "benchmark password" }) { id } }`);
+for (const [name, id] of [
+  ["Stream", STREAM_MODEL],
+  ["Quick", QUICK_MODEL],
+]) {
+  await graphql(
+    `mutation($url: String!, $m: String!, $n: String!) { createModel(input: { name: $n, providerModelId: $m, baseUrl: $url, apiKey: "sk-bench", inputCostPerMTok: 1, outputCostPerMTok: 2 }) { id } }`,
+    { url: provider.url, m: id, n: name },
+  );
+}
+const { createAccessToken } = await graphql(`mutation { createAccessToken(input: { name: "bench", scopes: [OPENAI] }) { secret } }`);
+
+const sdkOptions = { maxRetries: 0, logLevel: "off" as const, organization: null, project: null, webhookSecret: null };
+const direct = new OpenAI({ baseURL: provider.url, apiKey: "sk-bench", ...sdkOptions });
+const aiui = new OpenAI({ baseURL: `${base}/v1`, apiKey: createAccessToken.secret, ...sdkOptions });
+
+// ---------------------------------------------------------------------------------------------
+// Non-streaming, alternating
+
+async function timedCompletion(client: OpenAI, model: string, marker: string): Promise<number> {
+  const started = performance.now();
+  const answer = await client.chat.completions.create({ model, messages: [{ role: "user", content: `What's the capital of France? ${marker}` }] });
+  const ms = performance.now() - started;
+  if (!answer.choices[0]?.message.content?.startsWith("Paris")) throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
+  return ms;
+}
+
+console.log(`bench:api: ${REQUESTS} non-streaming pairs; ${STREAMS} concurrent streams × ${ROUNDS} rounds of ${TOKENS} chunks every ${PACE_MS} ms; checkpoint every ${CHECKPOINT_MS} ms`);
+for (let i = 0; i < 30; i++) {
+  await timedCompletion(direct, QUICK_MODEL, `[warm-d${i}]`);
+  await timedCompletion(aiui, "Quick", `[warm-a${i}]`);
+}
+const directMs: number[] = [];
+const aiuiMs: number[] = [];
+await stats();
+for (let i = 0; i < REQUESTS; i++) {
+  directMs.push(await timedCompletion(direct, QUICK_MODEL, `[q-d${i}]`));
+  aiuiMs.push(await timedCompletion(aiui, "Quick", `[q-a${i}]`));
+}
+printQueryTimes(await stats(), REQUESTS);
+const paired = aiuiMs.map((ms, i) => ms - directMs[i]!);
+const nonStreaming = {
+  requests: REQUESTS,
+  directMs: { p50: round(median(directMs)), p99: round(percentile(directMs, 99)) },
+  throughAiuiMs: { p50: round(median(aiuiMs)), p99: round(percentile(aiuiMs, 99)) },
+  addedMs: { p50: round(median(aiuiMs) - median(directMs)), p99: round(percentile(aiuiMs, 99) - percentile(directMs, 99)) },
+  pairedDifferenceMs: { p50: round(median(paired)), p99: round(percentile(paired, 99)) },
+};
+console.log(
+  `\nnon-streaming (${REQUESTS} alternating pairs):` +
+    `\n  direct          p50 ${nonStreaming.directMs.p50} ms   p99 ${nonStreaming.directMs.p99} ms` +
+    `\n  through /v1     p50 ${nonStreaming.throughAiuiMs.p50} ms   p99 ${nonStreaming.throughAiuiMs.p99} ms` +
+    `\n  added           p50 ${nonStreaming.addedMs.p50} ms   p99 ${nonStreaming.addedMs.p99} ms   (paired differences p50 ${nonStreaming.pairedDifferenceMs.p50}, p99 ${nonStreaming.pairedDifferenceMs.p99})`,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Streaming, alternating rounds
+
+interface StreamTiming {
+  /** Chunk arrivals minus the provider's receipt of the request. */
+  sinceReceipt: number[];
+  lifetime: number;
+}
+
+async function streams(client: OpenAI, model: string, run: string): Promise<StreamTiming[]> {
+  return Promise.all(
+    Array.from({ length: STREAMS }, async (_, k) => {
+      const marker = `[${run}-${k}]`;
+      const started = performance.now();
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: `Count ${marker}` }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const arrivals: number[] = [];
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) arrivals.push(performance.now());
+      }
+      if (arrivals.length !== TOKENS) throw new Error(`stream ${marker}: ${arrivals.length} of ${TOKENS} chunks`);
+      const receipt = receiptOf(marker);
+      return { sinceReceipt: arrivals.map((t) => t - receipt), lifetime: performance.now() - started };
+    }),
+  );
+}
+
+await streams(direct, STREAM_MODEL, "warm-direct");
+await streams(aiui, "Stream", "warm-aiui");
+const directStreams: StreamTiming[] = [];
+const aiuiStreams: StreamTiming[] = [];
+let writes = { setup: 0, checkpoint: 0, final: 0, reads: 0 };
+let streamingSeconds = 0;
+let peakRss = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  directStreams.push(...(await streams(direct, STREAM_MODEL, `d${r}`)));
+  await stats(); // resets the server's counters
+  const round_ = await streams(aiui, "Stream", `a${r}`);
+  const server_ = await stats();
+  aiuiStreams.push(...round_);
+  received.length = 0;
+  writes = { setup: writes.setup + server_.setup, checkpoint: writes.checkpoint + server_.checkpoint, final: writes.final + server_.final, reads: writes.reads + server_.reads };
+  streamingSeconds += round_.reduce((sum, s) => sum + s.lifetime / 1000, 0);
+  peakRss = Math.max(peakRss, server_.peakRss);
+}
+const baseline = Array.from({ length: TOKENS }, (_, i) => median(directStreams.map((s) => s.sinceReceipt[i]!)));
+const added = aiuiStreams.flatMap((s) => s.sinceReceipt.map((t, i) => t - baseline[i]!));
+const replies = aiuiStreams.length;
+const streaming = {
+  concurrentStreams: STREAMS,
+  rounds: ROUNDS,
+  chunksPerStream: TOKENS,
+  addedLatencyPerChunkMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
+  dbWritesPerStreamedReply: {
+    onAsking: round(writes.setup / replies, 2),
+    checkpoints: round(writes.checkpoint / replies, 2),
+    final: round(writes.final / replies, 2),
+    total: round((writes.setup + writes.checkpoint + writes.final) / replies, 2),
+    reads: round(writes.reads / replies, 2),
+  },
+  checkpointsPerStreamPerSecond: round(writes.checkpoint / streamingSeconds, 3),
+  serverPeakRssMiB: round(peakRss / 2 ** 20, 1),
+};
+console.log(
+  `\nstreaming (${STREAMS} concurrent streams, ${ROUNDS} rounds each way):` +
+    `\n  added latency per chunk   p50 ${streaming.addedLatencyPerChunkMs.p50} ms   p99 ${streaming.addedLatencyPerChunkMs.p99} ms   (max ${streaming.addedLatencyPerChunkMs.max} ms)` +
+    `\n  DB writes per reply       ${streaming.dbWritesPerStreamedReply.onAsking} on asking, ${streaming.dbWritesPerStreamedReply.checkpoints} checkpoints, ${streaming.dbWritesPerStreamedReply.final} final (${streaming.dbWritesPerStreamedReply.total} in all; ${streaming.dbWritesPerStreamedReply.reads} reads)` +
+    `\n  checkpoints/stream/s      ${streaming.checkpointsPerStreamPerSecond} (web replies' rule: at most 1 per STREAM_CHECKPOINT_MS)` +
+    `\n  server peak RSS           ${streaming.serverPeakRssMiB} MiB`,
+);
+
+const targets = {
+  "non-streaming added p50 < 3 ms": nonStreaming.addedMs.p50 < 3,
+  "non-streaming added p99 < 10 ms": nonStreaming.addedMs.p99 < 10,
+  "streamed chunk added p99 < 2 ms at 100 streams": streaming.addedLatencyPerChunkMs.p99 < 2,
+  "checkpoints <= 1 per stream per second": streaming.checkpointsPerStreamPerSecond <= 1000 / CHECKPOINT_MS,
+};
+console.log("\ntargets:");
+for (const [target, met] of Object.entries(targets)) console.log(`  ${met ? "met    " : "NOT met"}  ${target}`);
+
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(
+  join(root, "bench/results/api.json"),
+  `${JSON.stringify(
+    {
+      when: new Date().toISOString(),
+      machine: { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform },
+      settings: { requests: REQUESTS, streams: STREAMS, rounds: ROUNDS, tokens: TOKENS, paceMs: PACE_MS, checkpointMs: CHECKPOINT_MS, database: "SQLite file (WAL)" },
+      nonStreaming,
+      streaming,
+      targets,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log("\nwritten to bench/results/api.json");
+
+server.send("stop");
+await server.exited;
+await provider.stop();
+rmSync(workDir, { recursive: true, force: true });
