@@ -226,8 +226,10 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     if (!hasScope(token, scope)) {
       throw new AppError("FORBIDDEN", `This access token is not allowed to use ${SCOPE_NAMES[scope]}: create one with the ${scope} scope.`);
     }
-    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS || token.lastUsedAddress !== clientAddress) {
-      await rootDb.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now), lastUsedAddress: clientAddress } });
+    // "unknown": a request handed to the app in process, with no socket to read.
+    const address = clientAddress === "unknown" ? null : clientAddress;
+    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS || token.lastUsedAddress !== address) {
+      await rootDb.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now), lastUsedAddress: address } });
     }
     return token as typeof token & { user: WithUser extends true ? User : undefined };
   }

@@ -8,3 +8,6 @@ export const OPEN_CHAT = "app:open-chat";
 
 /** The glasses page: tokens, settings and the models to choose from. */
 export const GLASSES_PAGE = "app:glasses";
+
+/** Settings → Access tokens: the user's personal access tokens. */
+export const ACCESS_TOKENS_PAGE = "app:access-tokens";
