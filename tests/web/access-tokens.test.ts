@@ -24,9 +24,9 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
   beforeAll(async () => {
     provider = await startFakeProvider();
     web = await startWebUnderTest();
-    let client;
-    ({ context, page, pageErrors, client } = await signedInSession(web, "ada@example.com"));
-    await client.data(`mutation($url: String!) { createModel(input: { name: "Echo", providerModelId: "echo", baseUrl: $url, inputCostPerMTok: 1000, outputCostPerMTok: 2000 }) { id } }`, {
+    const session = await signedInSession(web, "ada@example.com");
+    ({ context, page, pageErrors } = session);
+    await session.client.data(`mutation($url: String!) { createModel(input: { name: "Echo", providerModelId: "echo", baseUrl: $url, inputCostPerMTok: 1000, outputCostPerMTok: 2000 }) { id } }`, {
       url: provider.url,
     });
   });
