@@ -316,11 +316,16 @@ if (provider === "sqlite") describe("SQLite: a read-only file, a file that canno
   test("a file another process keeps locked: a write waits the busy timeout, then answers UNAVAILABLE (not INTERNAL)", async () => {
     const app = await startTestApp({ DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }, { databaseUrl: (url) => url });
     const ada = await app.signedUp("ada@example.com");
-    // A transaction of a statement first, so the app's client is on a connection libsql opened itself.
     expect((await ada.request(`mutation { createChat(input: { title: "Before" }) { id } }`)).errors).toBeUndefined();
-    const { default: Database } = await import("libsql");
-    const other = new Database(new URL(app.database.url.replace(/^file:/, "file://")).pathname);
-    other.exec("BEGIN IMMEDIATE");
+    // Another process (SQLite as Bun bundles it) takes the write lock and keeps it until told to stop.
+    const path = new URL(app.database.url.replace(/^file:/, "file://")).pathname;
+    const other = Bun.spawn(
+      ["bun", "-e", `const { Database } = require("bun:sqlite"); const db = new Database(${JSON.stringify(path)}); db.exec("BEGIN IMMEDIATE"); console.log("locked"); for await (const _ of console) break; db.exec("ROLLBACK");`],
+      { stdin: "pipe", stdout: "pipe" },
+    );
+    const reader = other.stdout.getReader();
+    let said = "";
+    while (!said.includes("locked")) said += new TextDecoder().decode((await reader.read()).value);
     try {
       const { result, lines } = await consoleLinesDuring(async () => {
         const started = performance.now();
@@ -333,8 +338,9 @@ if (provider === "sqlite") describe("SQLite: a read-only file, a file that canno
       expect(result.ms).toBeLessThan(ANSWERED_WITHIN_MS);
       expect(lines).toEqual(["[aiui] database unavailable: database is locked (SQLITE_BUSY) (Chat.create)"]);
     } finally {
-      other.exec("ROLLBACK");
-      other.close();
+      other.stdin.write("done\n");
+      other.stdin.end();
+      await other.exited;
     }
     expect((await ada.request(`mutation { createChat(input: { title: "After" }) { id } }`)).errors).toBeUndefined();
     await app.close();

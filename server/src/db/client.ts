@@ -13,6 +13,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { DatabaseProvider } from "../env.ts";
 import { DatabaseUnavailable } from "../errors.ts";
 import type { PrismaClient } from "./generated/sqlite/client.ts";
+import { PrismaBunSqlite } from "./bun-sqlite.ts";
 import { observedAdapter, type StatementObserver } from "./observe.ts";
 import { DatabaseTimeout, unavailabilityOf } from "./unavailable.ts";
 
@@ -28,8 +29,8 @@ export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
 /** The race gives the drivers' own limits this long to report first: their reasons are more precise. */
 const RACE_MARGIN_MS = 1000;
 /**
- * libsql waits for a busy SQLite file synchronously, holding up the whole server while it
- * waits, so it waits at most this long (less than the other drivers' statement limit).
+ * SQLite waits for a busy file synchronously, holding up the whole server while it waits,
+ * so it waits at most this long (less than the other drivers' statement limit).
  */
 const SQLITE_MAX_BUSY_WAIT_MS = 1000;
 
@@ -49,8 +50,7 @@ export async function openDatabase(url: string, provider: DatabaseProvider, opti
   if (provider === "sqlite" && !url.includes(":memory:")) {
     // Write-ahead log: a commit appends to the log instead of rewriting pages through a
     // rollback journal, several times faster per write (streaming replies checkpoint their
-    // text), and readers do not wait for writers. It is a property of the file, so it
-    // survives libsql opening new connections. Backups must copy aiui.db-wal with aiui.db
+    // text), and readers do not wait for writers. It is a property of the file. Backups must copy aiui.db-wal with aiui.db
     // (or use `sqlite3 aiui.db ".backup copy.db"`). Opening stays lazy: a file that cannot be
     // opened is reported by the first query (and /healthz), not here.
     await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
@@ -97,7 +97,7 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
   switch (provider) {
     case "sqlite": {
       const { PrismaClient } = await import("./generated/sqlite/client.ts");
-      return new PrismaClient({ adapter: observed(await sqliteAdapter(url, timeoutMs)), errorFormat });
+      return new PrismaClient({ adapter: observed(sqliteAdapter(url, timeoutMs)), errorFormat });
     }
     case "postgresql": {
       const { PrismaPg } = await import("@prisma/adapter-pg");
@@ -124,48 +124,17 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
 }
 
 /**
- * Settings of every SQLite connection, which libsql loses because it opens a new connection
- * after every transaction: they are set again on each new connection, before its first
- * statement.
- * - busy_timeout: libsql has none by default (a locked file fails at once).
+ * SQLite through Bun's built-in driver (db/bun-sqlite.ts; libsql before, see
+ * docs/decisions/0014-performance.md). Its one connection is set up once:
+ * - busy_timeout: a file another process has locked is waited for this long, synchronously.
  * - synchronous = NORMAL: in WAL mode a commit then appends to the log without waiting for
  *   the disk; the log is synced at checkpoints. A crash of AIUI loses nothing; a power cut
  *   or OS crash may lose the last commits (never the file's integrity). FULL made every
  *   commit wait ~5 ms for fsync on the event loop. See docs/decisions/0011-sqlite-durability.md.
+ * - foreign_keys = ON, as libsql had it (cascades are the database's).
  */
-async function sqliteAdapter(url: string, timeoutMs: number) {
-  const { PrismaLibSQL } = await import("@prisma/adapter-libsql");
-  const settings = [
-    ...(timeoutMs > 0 ? [`PRAGMA busy_timeout = ${Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS)}`] : []),
-    "PRAGMA synchronous = NORMAL",
-  ];
-  class WithConnectionSettings extends PrismaLibSQL {
-    override createClient(config: ConstructorParameters<typeof PrismaLibSQL>[0]) {
-      const client = super.createClient(config);
-      let fresh = true;
-      const prepared = async () => {
-        if (!fresh) return;
-        fresh = false;
-        for (const statement of settings) await client.execute(statement);
-      };
-      const execute = client.execute.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      const transaction = client.transaction.bind(client);
-      return Object.assign(client, {
-        execute: async (...args: unknown[]) => {
-          await prepared();
-          return execute(...args);
-        },
-        transaction: async (...args: Parameters<typeof transaction>) => {
-          await prepared();
-          // libsql hands this connection to the transaction and opens a new one for what follows.
-          const tx = await transaction(...args);
-          fresh = true;
-          return tx;
-        },
-      });
-    }
-  }
-  return new WithConnectionSettings({ url });
+function sqliteAdapter(url: string, timeoutMs: number) {
+  return new PrismaBunSqlite({ url, busyTimeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS) : 0 });
 }
 
 /**
