@@ -44,7 +44,10 @@ for (let block = -1; block < BLOCKS; block++) {
       const started = performance.now();
       for (let i = 0; i < OPS; i++) await operation(db);
       const us = ((performance.now() - started) / OPS) * 1000;
-      if (block >= 0) ((perOp[name] ??= {})[driver] ??= []).push(us);
+      if (block < 0) continue;
+      const byDriver = perOp[name] ?? {};
+      perOp[name] = byDriver;
+      byDriver[driver] = [...(byDriver[driver] ?? []), us];
     }
   }
 }
