@@ -9,14 +9,16 @@
  *                   conversation: a new API chat, the question, the reply). Added latency =
  *                   AIUI's percentile minus the direct percentile (p50, p99), and the paired
  *                   differences' percentiles.
- *   streaming       --streams concurrent streams (100), alternating rounds direct / through
- *                   AIUI (--rounds each). For every chunk of every stream: (arrival through
- *                   AIUI − provider's receipt of the request) minus the median of the same
- *                   chunk's (arrival direct − receipt) over the direct streams. p50, p99.
+ *   streaming       --streams concurrent streams (100), started spread over --ramp ms (as
+ *                   users' requests would come), alternating rounds direct / through AIUI
+ *                   (--rounds each). For every chunk of every stream: (arrival through AIUI −
+ *                   provider's receipt of the request) minus the median of the same chunk's
+ *                   (arrival direct − receipt) over the direct streams. p50 and p99 over all
+ *                   chunks, and over those that arrive once every stream is running.
  *   DB writes       per streamed reply through /v1, by kind (on asking, checkpoints, final),
  *                   and checkpoints per second while streaming (web replies' rule: ≤ 1/s).
  *
- * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000
+ * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000 --ramp=1000
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +34,9 @@ const ROUNDS = Number(arg("rounds", "2"));
 const TOKENS = Number(arg("tokens", "100"));
 const PACE_MS = Number(arg("pace", "20"));
 const CHECKPOINT_MS = Number(arg("checkpoint", "1000"));
+const RAMP_MS = Number(arg("ramp", "1000"));
+/** Waits until stream k of n is due: starts are spread evenly over RAMP_MS. */
+const startOf = (k: number, n: number) => Bun.sleep(n > 1 ? (RAMP_MS * k) / (n - 1) : 0);
 const STREAM_MODEL = "bench-stream";
 const QUICK_MODEL = "bench-quick";
 const root = resolve(import.meta.dir, "..");
@@ -150,7 +155,9 @@ async function timedCompletion(client: OpenAI, model: string, marker: string): P
   return ms;
 }
 
-console.log(`bench:api: ${REQUESTS} non-streaming pairs; ${STREAMS} concurrent streams × ${ROUNDS} rounds of ${TOKENS} chunks every ${PACE_MS} ms; checkpoint every ${CHECKPOINT_MS} ms`);
+console.log(
+  `bench:api: ${REQUESTS} non-streaming pairs; ${STREAMS} concurrent streams (started over ${RAMP_MS} ms) × ${ROUNDS} rounds of ${TOKENS} chunks every ${PACE_MS} ms; checkpoint every ${CHECKPOINT_MS} ms`,
+);
 for (let i = 0; i < 30; i++) {
   await timedCompletion(direct, QUICK_MODEL, `[warm-d${i}]`);
   await timedCompletion(aiui, "Quick", `[warm-a${i}]`);
@@ -184,6 +191,8 @@ console.log(
 interface StreamTiming {
   /** Chunk arrivals minus the provider's receipt of the request. */
   sinceReceipt: number[];
+  /** Chunk arrivals (performance.now()). */
+  arrivals: number[];
   lifetime: number;
 }
 
@@ -191,6 +200,7 @@ async function streams(client: OpenAI, model: string, run: string): Promise<Stre
   return Promise.all(
     Array.from({ length: STREAMS }, async (_, k) => {
       const marker = `[${run}-${k}]`;
+      await startOf(k, STREAMS);
       const started = performance.now();
       const stream = await client.chat.completions.create({
         model,
@@ -204,7 +214,7 @@ async function streams(client: OpenAI, model: string, run: string): Promise<Stre
       }
       if (arrivals.length !== TOKENS) throw new Error(`stream ${marker}: ${arrivals.length} of ${TOKENS} chunks`);
       const receipt = receiptOf(marker);
-      return { sinceReceipt: arrivals.map((t) => t - receipt), lifetime: performance.now() - started };
+      return { sinceReceipt: arrivals.map((t) => t - receipt), arrivals, lifetime: performance.now() - started };
     }),
   );
 }
@@ -229,12 +239,19 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const baseline = Array.from({ length: TOKENS }, (_, i) => median(directStreams.map((s) => s.sinceReceipt[i]!)));
 const added = aiuiStreams.flatMap((s) => s.sinceReceipt.map((t, i) => t - baseline[i]!));
+// Once every stream of its round is running: chunks after the last stream's first chunk.
+const steady = Array.from({ length: ROUNDS }, (_, r) => aiuiStreams.slice(r * STREAMS, (r + 1) * STREAMS)).flatMap((roundStreams) => {
+  const allRunning = Math.max(...roundStreams.map((s) => s.arrivals[0]!));
+  return roundStreams.flatMap((s) => s.sinceReceipt.flatMap((t, i) => (s.arrivals[i]! > allRunning ? [t - baseline[i]!] : [])));
+});
 const replies = aiuiStreams.length;
 const streaming = {
   concurrentStreams: STREAMS,
   rounds: ROUNDS,
   chunksPerStream: TOKENS,
+  rampMs: RAMP_MS,
   addedLatencyPerChunkMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
+  addedLatencyPerChunkOnceAllRunMs: { p50: round(percentile(steady, 50)), p99: round(percentile(steady, 99)), chunks: steady.length },
   dbWritesPerStreamedReply: {
     onAsking: round(writes.setup / replies, 2),
     checkpoints: round(writes.checkpoint / replies, 2),
@@ -248,6 +265,7 @@ const streaming = {
 console.log(
   `\nstreaming (${STREAMS} concurrent streams, ${ROUNDS} rounds each way):` +
     `\n  added latency per chunk   p50 ${streaming.addedLatencyPerChunkMs.p50} ms   p99 ${streaming.addedLatencyPerChunkMs.p99} ms   (max ${streaming.addedLatencyPerChunkMs.max} ms)` +
+    `\n    once all streams run    p50 ${streaming.addedLatencyPerChunkOnceAllRunMs.p50} ms   p99 ${streaming.addedLatencyPerChunkOnceAllRunMs.p99} ms   (${streaming.addedLatencyPerChunkOnceAllRunMs.chunks} chunks)` +
     `\n  DB writes per reply       ${streaming.dbWritesPerStreamedReply.onAsking} on asking, ${streaming.dbWritesPerStreamedReply.checkpoints} checkpoints, ${streaming.dbWritesPerStreamedReply.final} final (${streaming.dbWritesPerStreamedReply.total} in all; ${streaming.dbWritesPerStreamedReply.reads} reads)` +
     `\n  checkpoints/stream/s      ${streaming.checkpointsPerStreamPerSecond} (web replies' rule: at most 1 per STREAM_CHECKPOINT_MS)` +
     `\n  server peak RSS           ${streaming.serverPeakRssMiB} MiB`,
@@ -269,7 +287,8 @@ writeFileSync(
     {
       when: new Date().toISOString(),
       machine: { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform },
-      settings: { requests: REQUESTS, streams: STREAMS, rounds: ROUNDS, tokens: TOKENS, paceMs: PACE_MS, checkpointMs: CHECKPOINT_MS, database: "SQLite file (WAL)" },
+      settings: { requests: REQUESTS, streams: STREAMS, rounds: ROUNDS, tokens: TOKENS, paceMs: PACE_MS, checkpointMs: CHECKPOINT_MS, rampMs: RAMP_MS, database: "SQLite file (WAL)" },
+      load: { loadAverage: (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" "), cpus: navigator.hardwareConcurrency },
       nonStreaming,
       streaming,
       targets,

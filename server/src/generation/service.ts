@@ -16,7 +16,7 @@ import type { ImageUpload } from "../attachments/index.ts";
 import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, type MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
-import type { AiModel, Chat, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
+import type { AiModel, Chat, ChatSource, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
 import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { AppError, invalidInput, notFound } from "../errors.ts";
@@ -321,6 +321,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
         modelId?: string | null;
         images?: readonly ImageUpload[];
         options?: ReplyOptions;
+        /** Where a new chat comes from (default WEB; the /v1 API starts API chats). */
+        source?: ChatSource;
       },
     ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
@@ -331,7 +333,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         const model = await getModel(db, input.modelId);
         if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
         // Untitled, like any new chat: the first message names it below, as a title nobody chose.
-        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id })), model };
+        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id, source: input.source })), model };
       } else {
         chat = await chatWithModel(db, input.chatId);
       }

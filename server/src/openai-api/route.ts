@@ -51,7 +51,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
       if (!asked.stream) {
         let text = "";
         for await (const event of started.events) {
-          text = text.slice(0, event.offset) + event.delta;
+          text = event.offset === text.length ? text + event.delta : text.slice(0, event.offset) + event.delta;
           if (!event.done) continue;
           if (event.status === "FAILED") return failure(providerFailed(event.error ?? "The model's provider failed."), chatHeader);
           return json(200, completion(meta, text, event.usage), chatHeader);

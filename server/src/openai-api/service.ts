@@ -143,7 +143,7 @@ function relay(source: AsyncIterableIterator<ReplyEvent>, onComplete: (text: str
     let text = "";
     try {
       for await (const event of source) {
-        text = text.slice(0, event.offset) + event.delta;
+        text = event.offset === text.length ? text + event.delta : text.slice(0, event.offset) + event.delta;
         if (event.done && event.status === "COMPLETE") await onComplete(text).catch((error) => console.error("Recording an API chat's thread failed:", error));
         queue.push(event);
         wake?.();
@@ -194,11 +194,12 @@ export async function startCompletion(
     chat = await db.chat.findFirst({ where: { apiThreadKey: threadKey(earlier) }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
   }
 
+  // A new conversation of one question: the reply service starts the chat itself (fewest statements).
   const isNew = chat === null;
-  chat ??= await createChat(db, userId, { modelId: model.id, source: "API" });
+  if (isNew && earlier.length > 0) chat = await createChat(db, userId, { modelId: model.id, source: "API" });
   let agreed = 0;
   let leafId: string | null = null;
-  if (!isNew) {
+  if (chat && !isNew) {
     const branch = await branchOf(db, chat);
     if (branch.streaming) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it, or name another chat.");
     while (agreed < earlier.length && agreed < branch.prints.length && sameMessage(earlier[agreed]!, branch.prints[agreed]!)) agreed++;
@@ -213,20 +214,21 @@ export async function startCompletion(
         false,
       );
     }
-  } else if (earlier.length > 0) {
+  } else if (chat) {
     await storeEarlier(db, chat, null, request.messages.slice(0, -1).map((message, i) => ({ message, images: images[i]! })), true);
   }
 
   const question = request.messages.at(-1)!;
   const sent = await deps.replies.sendMessage(db, {
     ownerId: userId,
-    chatId: chat.id,
+    chatId: chat?.id ?? null,
+    source: "API",
     modelId: model.id,
     content: question.text,
     images: images.at(-1)!,
     options: { temperature: request.temperature, maxTokens: request.maxTokens, stop: request.stop },
   });
-  const chatId = chat.id;
+  const chatId = sent.chat.id;
   const events = relay(await deps.replies.follow(db, sent.reply.id), async (text) => {
     await db.chat.update({ where: { id: chatId }, data: { apiThreadKey: threadKey([...prints, fingerprintOf({ role: "ASSISTANT", text, images: 0 })]) } });
   });
