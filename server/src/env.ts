@@ -123,6 +123,20 @@ function trustedProxies(vars: Vars): string[] {
     });
 }
 
+/** SMTP_URL and MAIL_FROM: how password-reset e-mails are sent; null when SMTP_URL is unset (no e-mail). */
+function mailConfig(vars: Vars, publicUrl: string | undefined): { smtpUrl: string; from: string } | null {
+  const smtpUrl = read(vars, "SMTP_URL");
+  if (smtpUrl === undefined) return null;
+  if (!/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new ConfigError("SMTP_URL", `must start with smtp:// or smtps://, got "${smtpUrl.replace(/\/\/[^@]*@/, "//***@")}"`);
+  }
+  const from = read(vars, "MAIL_FROM");
+  if (!from) throw new ConfigError("MAIL_FROM", 'is required with SMTP_URL: the sender of password-reset e-mails, e.g. "AIUI <aiui@example.com>"');
+  // Links in e-mails must not be built from a request's Host header, which the requester chooses.
+  if (!publicUrl) throw new ConfigError("PUBLIC_URL", "is required with SMTP_URL: password-reset e-mails link to it");
+  return { smtpUrl, from };
+}
+
 export function databaseProviderOf(url: string, variable = "DATABASE_URL"): DatabaseProvider {
   if (url.startsWith("file:")) return "sqlite";
   if (/^postgres(ql)?:\/\//.test(url)) return "postgresql";
@@ -228,6 +242,8 @@ export function parseConfig(vars: Vars) {
       tokenMaxFailures: integer(vars, "TOKEN_MAX_FAILURES", 20, 1, 1_000_000),
       tokenWindowSeconds: integer(vars, "TOKEN_WINDOW_SECONDS", 300, 1, 86400),
     },
+    /** Password-reset e-mails (nodemailer over SMTP); null: no e-mail, resets by an administrator or `bun run admin`. */
+    mail: mailConfig(vars, publicUrl),
     /** Several instances share stream events and cancel requests through Redis; unset: one instance, in-process. */
     redisUrl: redisUrl(vars),
     replies: {

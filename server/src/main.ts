@@ -46,6 +46,9 @@ const shutdown = async () => {
   await services.replies.close();
   // Learning from the last exchanges finishes (briefly), and last-used times are written.
   await services.memory.close();
+  // Reset e-mails already asked for are handed over.
+  await services.accounts.passwordReset.settled();
+  services.accounts.passwordReset.close();
   await app?.stop();
   await speech.close();
   await database.close();

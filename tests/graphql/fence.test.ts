@@ -91,6 +91,25 @@ const rows: Row[] = [
     check: (d) => expect(d.changeEmail.email).toBe("owner@example.com"),
   },
   {
+    field: "requestPasswordReset",
+    // This matrix's server has no SMTP: everyone hears resets go through the administrator (tests/accounts/password-reset.test.ts covers e-mail).
+    operation: () => ({ query: `mutation { requestPasswordReset(email: "owner@example.com") }` }),
+    expect: { owner: "FORBIDDEN", other: "FORBIDDEN", anonymous: "FORBIDDEN" },
+  },
+  {
+    field: "resetPassword",
+    // Only a link's secret opens an account; without one, nobody changes anything.
+    operation: () => ({ query: `mutation { resetPassword(input: { token: "not-a-real-link-secret", newPassword: "an attacker's choice" }) }` }),
+    expect: { owner: "BAD_USER_INPUT", other: "BAD_USER_INPUT", anonymous: "BAD_USER_INPUT" },
+  },
+  {
+    field: "createPasswordResetLink",
+    // The owner signed up first, so is the administrator; anyone else is refused.
+    operation: () => ({ query: `mutation($id: ID!) { createPasswordResetLink(userId: $id) { url } }`, variables: { id: ownerId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.createPasswordResetLink.url).toContain("/reset-password#token="),
+  },
+  {
     field: "changePassword",
     // Acts on the caller's own account only; the same password again is refused (which keeps the matrix's password).
     operation: () => ({ query: `mutation { changePassword(input: { currentPassword: "correct horse battery", newPassword: "correct horse battery" }) { id } }` }),
@@ -415,6 +434,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect((await app.db.memory.findUnique({ where: { id: memoryId } }))?.text).toBe("The owner's secret plan.");
         expect((await app.db.user.findUniqueOrThrow({ where: { id: ownerId } })).memoryEnabled).toBe(true);
         expect(await app.db.session.count({ where: { id: sessionId } })).toBe(1);
+        expect(await app.db.passwordReset.count({ where: { userId: ownerId, createdById: { not: ownerId } } })).toBe(0);
       }
     });
   }

@@ -41,3 +41,14 @@ test("a bad value names its variable and hides database passwords", () => {
   expect(error!.variable).toBe("DATABASE_URL");
   expect(error!.message).not.toContain("hunter2");
 });
+
+test("SMTP_URL needs MAIL_FROM and PUBLIC_URL (reset e-mails link there, never to a requester's Host header)", () => {
+  expect(parseConfig({}).mail).toBeNull();
+  expect(() => parseConfig({ SMTP_URL: "http://mail" })).toThrow("SMTP_URL must start with smtp:// or smtps://");
+  expect(() => parseConfig({ SMTP_URL: "smtp://mail:25" })).toThrow("MAIL_FROM is required with SMTP_URL");
+  expect(() => parseConfig({ SMTP_URL: "smtp://mail:25", MAIL_FROM: "a@b.c" })).toThrow("PUBLIC_URL is required with SMTP_URL");
+  expect(parseConfig({ SMTP_URL: "smtps://u:p@mail:465", MAIL_FROM: "AIUI <a@b.c>", PUBLIC_URL: "https://aiui.example.com" }).mail).toEqual({
+    smtpUrl: "smtps://u:p@mail:465",
+    from: "AIUI <a@b.c>",
+  });
+});

@@ -203,6 +203,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       // Replies in progress write their final state while the database is still there.
       await services.replies.close();
       await services.memory.close();
+      await services.accounts.passwordReset.settled();
+      services.accounts.passwordReset.close();
       if (baseUrl) await app.stop(true);
       await speech.close();
       if (appDatabase !== database) await appDatabase.close().catch(() => {});

@@ -26,3 +26,4 @@ export {
 export { type SettingsInput, THEMES, type Theme, updateSettings } from "./settings.ts";
 export { clientAddress, type TrustedProxies } from "./client-address.ts";
 export type { SessionView } from "./own-account.ts";
+export { type AccountRow, commandLineAccounts } from "./command-line.ts";

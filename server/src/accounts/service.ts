@@ -11,7 +11,9 @@ import { isUniqueViolation } from "../db/races.ts";
 import { AppError } from "../errors.ts";
 import type { Config } from "../env.ts";
 import { createIdentity, type InvalidationChannel } from "./identity.ts";
+import { createMailer } from "./mail.ts";
 import { changeEmail, changePassword, endOtherSessions, endSession, listSessions } from "./own-account.ts";
+import { createResetLinkFor, mailResetLink, resetPassword } from "./password-reset.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
 import { checkNewPassword } from "./passwords.ts";
 import { canonicalEmail, checkDisplayName, normalizeEmail } from "./validation.ts";
@@ -40,6 +42,9 @@ function spend(limiter: AttemptLimiter, clientAddress: string, what: string): vo
   if (waitMs > 0) throw tooMany(what, waitMs);
   limiter.recordFailure(key);
 }
+
+/** Reset e-mails one address can receive per ACCOUNT_REQUESTS_WINDOW_SECONDS. */
+const RESET_MAILS_PER_ACCOUNT = 3;
 
 export interface SignedIn {
   user: User;
@@ -135,12 +140,20 @@ export type Accounts = ReturnType<typeof createAccounts>;
  * Built once at start with the unfenced client; request code reaches accounts only through this.
  * `channel` carries session and user invalidations between instances (the reply bus).
  */
-export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses">, channel?: InvalidationChannel) {
+export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses" | "mail" | "publicUrl">, channel?: InvalidationChannel) {
   const signinLimiter = new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000);
   const limits: RequestLimits = {
     signin: signinLimiter,
     signup: new AttemptLimiter(config.auth.accountRequestsMax, config.auth.accountRequestsWindowSeconds * 1000),
   };
+  const resetLimits = {
+    perAddress: new AttemptLimiter(config.auth.accountRequestsMax, config.auth.accountRequestsWindowSeconds * 1000),
+    /** Mails to one address per window, however many addresses ask: nobody's inbox is flooded. */
+    perAccount: new AttemptLimiter(RESET_MAILS_PER_ACCOUNT, config.auth.accountRequestsWindowSeconds * 1000),
+  };
+  const mailer = createMailer(config.mail);
+  /** Reset mails being sent (after their request was answered). */
+  const sending = new Set<Promise<void>>();
   const identity = createIdentity(rootDb, {
     glassesTokenHeader: config.glasses.tokenHeader,
     anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
@@ -183,6 +196,44 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
         for (const id of ended) identity.invalidateSession(id);
         return ended;
       },
+    },
+    passwordReset: {
+      /** Whether "forgot your password" can send an e-mail (SMTP_URL is set). */
+      byEmail: mailer !== null,
+      /**
+       * Mails a one-time link if `email` has an account. The answer is the same either way, and
+       * comes before the lookup and the mail, so its timing is the same too.
+       */
+      request(input: { email: string } & ClientInfo): void {
+        if (!mailer || !config.publicUrl) {
+          throw new AppError("FORBIDDEN", "Password reset by e-mail is not set up on this server. Ask its administrator for a reset link.");
+        }
+        spend(resetLimits.perAddress, input.clientAddress, "password-reset requests from your address");
+        const email = normalizeEmail(input.email);
+        const key = `account:${email}`;
+        if (resetLimits.perAccount.retryAfterMs(key) > 0) return;
+        resetLimits.perAccount.recordFailure(key);
+        const sent = mailResetLink(rootDb, mailer, config.publicUrl, email)
+          .catch((error: Error) => console.error(`[aiui] password-reset e-mail not sent: ${error.message.split("\n")[0]}`))
+          .finally(() => sending.delete(sent));
+        sending.add(sent);
+      },
+      /** Sets a new password with a link's secret; every session of the account ends. */
+      async reset(input: { token: string; newPassword: string }): Promise<void> {
+        const { userId, email } = await resetPassword(rootDb, input);
+        identity.invalidateUser(userId);
+        signinLimiter.reset(`account:${email}`);
+      },
+      /** An administrator's one-time link for another user (FORBIDDEN for anyone else). */
+      async linkFor(admin: Pick<User, "id" | "role">, userId: string, baseUrl: string) {
+        if (admin.role !== "ADMIN") throw new AppError("FORBIDDEN", "Only an administrator can create a reset link for someone else.");
+        return createResetLinkFor(rootDb, userId, config.publicUrl ?? baseUrl, admin.id);
+      },
+      /** Resolves when the reset e-mails already asked for have been handed to the SMTP server (tests, shutdown). */
+      async settled(): Promise<void> {
+        await Promise.allSettled([...sending]);
+      },
+      close: () => mailer?.close(),
     },
     /** True until the first account exists: the sign-in page then offers to create the administrator. */
     needsFirstAccount: async () => (await rootDb.user.findFirst({ select: { id: true } })) === null,

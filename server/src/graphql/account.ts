@@ -4,7 +4,7 @@
  */
 import type { SessionView } from "../accounts/index.ts";
 import { builder } from "./builder.ts";
-import { requireSession } from "./context.ts";
+import { refuseThroughToken, requireSession } from "./context.ts";
 
 const AccountSession = builder.objectRef<SessionView>("AccountSession").implement({
   description: "One of the viewer's signed-in browsers or devices.",
@@ -70,5 +70,48 @@ builder.mutationFields((t) => ({
       requireSession(ctx);
       return (await ctx.app.accounts.ownAccount.endOtherSessions(ctx.db, ctx.sessionToken)).length;
     },
+  }),
+}));
+
+const PasswordResetLink = builder.objectRef<{ url: string; expiresAt: Date }>("PasswordResetLink").implement({
+  description: "A one-time link that lets its holder choose a new password for one account, within an hour.",
+  fields: (t) => ({
+    url: t.exposeString("url"),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+  }),
+});
+
+const ResetPasswordInput = builder.inputType("ResetPasswordInput", {
+  fields: (t) => ({
+    token: t.string({ description: "The secret from the link (what follows #token=)." }),
+    newPassword: t.string(),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  requestPasswordReset: t.boolean({
+    description:
+      "Mails a one-time reset link to the address if it has an account (when the server has SMTP set up). Answers true either way; limited per address.",
+    args: { email: t.arg.string() },
+    resolve: (_root, { email }, ctx) => {
+      refuseThroughToken(ctx);
+      ctx.app.accounts.passwordReset.request({ email, clientAddress: ctx.clientAddress });
+      return true;
+    },
+  }),
+  resetPassword: t.boolean({
+    description: "Sets a new password with a reset link's secret (once, within an hour of its making); every session of the account ends. Sign in afterwards.",
+    args: { input: t.arg({ type: ResetPasswordInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      refuseThroughToken(ctx);
+      await ctx.app.accounts.passwordReset.reset(input);
+      return true;
+    },
+  }),
+  createPasswordResetLink: t.field({
+    type: PasswordResetLink,
+    description: "Administrators: a one-time reset link for a user, to hand over (valid for an hour).",
+    args: { userId: t.arg.id() },
+    resolve: (_root, { userId }, ctx) => ctx.app.accounts.passwordReset.linkFor(requireSession(ctx), String(userId), ctx.origin),
   }),
 }));

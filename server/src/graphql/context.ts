@@ -41,6 +41,8 @@ export interface GraphQLContext {
   authenticatedBy: "session" | "token" | null;
   /** The request's User-Agent, kept with a session it starts (the account page shows it as the device). */
   userAgent: string;
+  /** The address the request was sent to (scheme and host), for links when PUBLIC_URL is not set. */
+  origin: string;
   sessionToken: string | null;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;

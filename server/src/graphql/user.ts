@@ -35,18 +35,25 @@ builder.prismaObject("User", {
   }),
 });
 
-const ServerInfo = builder.objectRef<{ needsFirstAccount: boolean; signupOpen: boolean }>("ServerInfo").implement({
+const ServerInfo = builder.objectRef<{ needsFirstAccount: boolean; signupOpen: boolean; passwordResetByEmail: boolean }>("ServerInfo").implement({
   description: "What a visitor who is not signed in may know about this server.",
   fields: (t) => ({
     needsFirstAccount: t.exposeBoolean("needsFirstAccount", { description: "True on a new server without accounts: the first one to sign up becomes its administrator." }),
     signupOpen: t.exposeBoolean("signupOpen", { description: "Whether new accounts may sign up (the first one always may)." }),
+    passwordResetByEmail: t.exposeBoolean("passwordResetByEmail", {
+      description: "Whether a forgotten password can be reset by e-mail (SMTP is set up); otherwise an administrator makes a reset link.",
+    }),
   }),
 });
 
 builder.queryField("serverInfo", (t) =>
   t.field({
     type: ServerInfo,
-    resolve: async (_root, _args, ctx) => ({ needsFirstAccount: await ctx.app.accounts.needsFirstAccount(), signupOpen: ctx.app.accounts.signupOpen }),
+    resolve: async (_root, _args, ctx) => ({
+      needsFirstAccount: await ctx.app.accounts.needsFirstAccount(),
+      signupOpen: ctx.app.accounts.signupOpen,
+      passwordResetByEmail: ctx.app.accounts.passwordReset.byEmail,
+    }),
   }),
 );
 

@@ -153,6 +153,7 @@ export function createGraphQLServer(app: AppServices) {
           sessionToken: null,
           clientAddress: address,
           userAgent: request.headers.get("user-agent") ?? "",
+          origin: new URL(request.url).origin,
           setSessionCookie: () => {},
           clearSessionCookie: () => {},
         };
@@ -171,6 +172,7 @@ export function createGraphQLServer(app: AppServices) {
         sessionToken: caller.sessionToken,
         clientAddress: address,
         userAgent: request.headers.get("user-agent") ?? "",
+        origin: new URL(request.url).origin,
         setSessionCookie: (token, expiresAt) => setCookie(sessionCookie(token, expiresAt, app.config.auth.cookieSecure)),
         clearSessionCookie,
       };
