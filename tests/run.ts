@@ -14,7 +14,7 @@ const passes: { provider: string; env: Record<string, string>; only?: string[]; 
   { provider: "sqlite", env: {}, ignore: [`${MULTI_INSTANCE}/**`] },
 ];
 // Tests that touch no database (speech, the fake provider, the browser) and SQLite-only ones (tests/sqlite) run in the SQLite pass only.
-const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/search", "tests/graphql", "tests/server", "tests/streaming", "tests/glasses", "tests/memory", "tests/fuzz"];
+const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/search", "tests/graphql", "tests/server", "tests/streaming", "tests/glasses", "tests/memory", "tests/fuzz", "tests/tokens", "tests/openai-api"];
 if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: [...DATABASE_TESTS, MULTI_INSTANCE] });
 if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS, ignore: [`${MULTI_INSTANCE}/**`] });
 
