@@ -288,3 +288,16 @@ test("/openapi describes /v1 and the glasses route, with bearer authentication",
   expect(spec.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
   expect(spec.paths["/graphql"]).toBeUndefined();
 });
+
+test("text no database can store (NUL, a lone surrogate) is refused with 400 naming where it is; nothing is stored", async () => {
+  const before = await app.db.message.count();
+  for (const [content, param] of [
+    ["a\u0000b", "messages[0].content"],
+    [[{ type: "text", text: "half an emoji \ud83d" }], "messages[0].content[0].text"],
+  ] as const) {
+    const error = (await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: content as never }] }).catch((e) => e)) as APIError;
+    expect(error.status).toBe(400);
+    expect(error.param).toBe(param);
+  }
+  expect(await app.db.message.count()).toBe(before);
+});

@@ -6,6 +6,7 @@
  * are refused rather than silently dropped.
  */
 import { invalidInput } from "../errors.ts";
+import { unstorableText } from "../text.ts";
 
 export type ApiRole = "SYSTEM" | "USER" | "ASSISTANT";
 
@@ -48,8 +49,15 @@ function dataUrlImage(url: unknown, param: string): ApiImage {
   return { bytes: new Uint8Array(Buffer.from(match[2]!, "base64")) };
 }
 
+/** Text the databases can store, or a 400 naming where it is. */
+function storable(text: string, param: string): string {
+  const problem = unstorableText(text);
+  if (problem) throw invalidInput(param, `${param} ${problem}.`);
+  return text;
+}
+
 function parseContent(content: unknown, role: ApiRole, param: string): { text: string; images: ApiImage[] } {
-  if (typeof content === "string") return { text: content, images: [] };
+  if (typeof content === "string") return { text: storable(content, param), images: [] };
   if (!Array.isArray(content)) throw invalidInput(param, `${param} must be a string or an array of content parts.`);
   const texts: string[] = [];
   const images: ApiImage[] = [];
@@ -58,7 +66,7 @@ function parseContent(content: unknown, role: ApiRole, param: string): { text: s
     if (!isObject(part)) throw invalidInput(at, `${at} must be an object with a type.`);
     if (part.type === "text") {
       if (typeof part.text !== "string") throw invalidInput(`${at}.text`, `${at}.text must be a string.`);
-      texts.push(part.text);
+      texts.push(storable(part.text, `${at}.text`));
     } else if (part.type === "image_url") {
       if (role !== "USER") throw invalidInput(at, `${at}: only user messages may carry pictures.`);
       const imageUrl = part.image_url;
@@ -102,8 +110,8 @@ function optionalNumber(body: Record<string, unknown>, name: string, min: number
 function parseStop(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || list.length > MAX_STOP_SEQUENCES || list.some((item) => typeof item !== "string" || item === "")) {
-    throw invalidInput("stop", `stop must be a string or an array of at most ${MAX_STOP_SEQUENCES} non-empty strings.`);
+  if (!Array.isArray(list) || list.length > MAX_STOP_SEQUENCES || list.some((item) => typeof item !== "string" || item === "" || unstorableText(item))) {
+    throw invalidInput("stop", `stop must be a string or an array of at most ${MAX_STOP_SEQUENCES} non-empty strings of well-formed text.`);
   }
   return list as string[];
 }
@@ -124,7 +132,7 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
   }
   const maxTokens = optionalNumber(body, "max_completion_tokens", 1, 2_147_483_647, true) ?? optionalNumber(body, "max_tokens", 1, 2_147_483_647, true);
   return {
-    model: body.model.trim(),
+    model: storable(body.model.trim(), "model"),
     messages: parseMessages(body.messages),
     stream: body.stream === true,
     includeUsage: isObject(streamOptions) && streamOptions.include_usage === true,
