@@ -5,6 +5,7 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { clientAddress, createAccounts } from "./accounts/index.ts";
+import { createAdministration } from "./admin/index.ts";
 import { attachmentRoutes } from "./attachments/index.ts";
 import { chatRoutes, createBranchReader } from "./chats/index.ts";
 import { createCursorSigner } from "./crypto/cursors.ts";
@@ -32,7 +33,7 @@ export interface AppDependencies {
 
 /**
  * The services every route shares, built once. The unfenced client (`db`) goes to the
- * accounts (who is asking, sign-up/in/out), the reply service (checkpoints, sweeps), memory
+ * accounts (who is asking, sign-up/in/out), the administration (behind its admin-only gate), the reply service (checkpoints, sweeps), memory
  * (full-text search and its other plain SQL, each naming the user), the search (raw full-text
  * SQL, filtered by owner) and the branch reader (a recursive walk held to one chat) and
  * nowhere else: routes and resolvers get a fenced client per request.
@@ -41,10 +42,12 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
   const secrets = createSecretBox(encryptionKey);
   const memory = createMemoryService({ rootDb: db, secrets, config });
   const replies = createReplyService({ rootDb: db, secrets, config, memory });
+  // Sign-outs and changed users reach every instance over the replies' bus (Redis when configured).
+  const accounts = createAccounts(db, config, replies.bus);
   return {
     config,
-    // Sign-outs and changed users reach every instance over the replies' bus (Redis when configured).
-    accounts: createAccounts(db, config, replies.bus),
+    accounts,
+    admin: createAdministration(db, { signupInitiallyOpen: config.auth.signupOpen, identity: accounts.identity }),
     secrets,
     memory,
     cursors: createCursorSigner(encryptionKey),

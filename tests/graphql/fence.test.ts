@@ -2,6 +2,8 @@
  * The per-user fence as a matrix: every query and mutation, run as the owner of the
  * data, as another signed-in user, and anonymously. Another user's ids answer
  * NOT_FOUND exactly like ids that do not exist; lists never show others' rows.
+ * The owner signed up first, so is the server's ADMIN: administration rows expect "ok" for
+ * them, FORBIDDEN for the other user and UNAUTHENTICATED anonymously.
  * A new root field without a row here fails the coverage test at the bottom.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -19,6 +21,7 @@ let messageId: string;
 let memoryId: string;
 let ownerId: string;
 let sessionId: string;
+let inviteId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT" | "CONFLICT" | "FORBIDDEN";
@@ -60,6 +63,8 @@ async function ownerFixtures() {
   // Another browser of the owner's.
   const expiresAt = new Date(Date.now() + 86_400_000);
   sessionId = (await app.db.session.create({ data: { tokenHash: crypto.randomUUID(), userId: ownerId, expiresAt, userAgent: "Owner's phone" } })).id;
+  // Directly: the signUp row leaves the owner's client signed in as the new (non-admin) account.
+  inviteId = (await app.db.invite.create({ data: { tokenHash: crypto.randomUUID(), note: "fixture", expiresAt: new Date(Date.now() + 3_600_000) } })).id;
 }
 
 const rows: Row[] = [
@@ -166,9 +171,33 @@ const rows: Row[] = [
   {
     field: "serverInfo",
     // Public: tells a visitor whether the server still needs its first account, nothing about anyone.
-    operation: () => ({ query: `{ serverInfo { needsFirstAccount signupOpen } }` }),
+    operation: () => ({ query: `{ serverInfo { needsFirstAccount signupOpen signupMode } }` }),
     expect: { owner: "ok", other: "ok", anonymous: "ok" },
-    check: (d) => expect(d.serverInfo).toEqual({ needsFirstAccount: false, signupOpen: true }),
+    check: (d) => expect(d.serverInfo).toEqual({ needsFirstAccount: false, signupOpen: true, signupMode: "OPEN" }),
+  },
+  {
+    field: "invites",
+    operation: () => ({ query: `{ invites { id note state } }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.invites.map((i: { id: string }) => i.id)).toContain(inviteId),
+  },
+  {
+    field: "setSignupMode",
+    operation: () => ({ query: `mutation { setSignupMode(mode: OPEN) }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.setSignupMode).toBe("OPEN"),
+  },
+  {
+    field: "createInvite",
+    operation: () => ({ query: `mutation { createInvite(input: { note: "for a friend" }) { token invite { note state } } }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.createInvite.invite).toEqual({ note: "for a friend", state: "ACTIVE" }),
+  },
+  {
+    field: "revokeInvite",
+    operation: () => ({ query: `mutation($id: ID!) { revokeInvite(id: $id) }`, variables: { id: inviteId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.revokeInvite).toBe(true),
   },
   {
     field: "updateSettings",
@@ -435,6 +464,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect((await app.db.user.findUniqueOrThrow({ where: { id: ownerId } })).memoryEnabled).toBe(true);
         expect(await app.db.session.count({ where: { id: sessionId } })).toBe(1);
         expect(await app.db.passwordReset.count({ where: { userId: ownerId, createdById: { not: ownerId } } })).toBe(0);
+        expect(await app.db.invite.count({ where: { id: inviteId } })).toBe(1);
       }
     });
   }

@@ -9,6 +9,7 @@ import { hashToken, newToken } from "../crypto/tokens.ts";
 import { AppError } from "../errors.ts";
 import { createResetLink, type ResetLink } from "./password-reset.ts";
 import { checkNewPassword } from "./passwords.ts";
+import { markFirstAccountMade } from "./signup-rules.ts";
 import { checkDisplayName, normalizeEmail } from "./validation.ts";
 
 export interface AccountRow {
@@ -71,6 +72,8 @@ export function commandLineAccounts(rootDb: Db, baseUrl: string) {
         const unusable = await Bun.password.hash(hashToken(newToken()), { algorithm: "argon2id" });
         user = await rootDb.user.create({ data: { email: address, displayName, passwordHash: unusable, role: "ADMIN" } });
       }
+      // On a new server this is its first account: the sign-in page stops offering to create one.
+      await markFirstAccountMade(rootDb);
       if (options.password !== undefined) {
         await setPassword(user, options.password);
         return { created, link: null };

@@ -9,7 +9,11 @@
  * - through: rows belong to a parent that is owned (a message through its chat). Reads
  *   and writes are filtered through the relation; creates check the parent.
  * - self: the user row itself (read and change one's own row only).
- * - global: rows every user may read and only the server writes (the /healthz heartbeat).
+ * - global: rows only the server (or an administrator, through admin/) writes; every user may
+ *   read them, or those that `where` selects for them (their own usage, the shared models
+ *   granted to them).
+ * - admin: rows only administrators read and write, through admin/ (invite links); the fence
+ *   refuses every operation on them.
  *
  * References to other owned rows in a write (a chat's model, a message's chat…) are
  * checked before the write. Another user's row is indistinguishable from a missing
@@ -31,7 +35,8 @@ export type FenceRule =
   | { kind: "self" }
   | { kind: "owned"; references: References; createThroughFence: boolean }
   | { kind: "through"; where: (userId: string) => object; references: References }
-  | { kind: "global" };
+  | { kind: "global"; where?: (userId: string) => object }
+  | { kind: "admin" };
 
 const READ = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany", "count", "aggregate", "groupBy"]);
 const READ_OR_CHANGE = new Set([...READ, "update", "updateMany", "updateManyAndReturn", "delete", "deleteMany", "upsert"]);
@@ -63,6 +68,14 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   },
   // Written by /healthz on the unfenced client; nothing a user owns.
   HealthHeartbeat: { kind: "global" },
+  // The sign-up mode: administrators change it (admin/), everyone may know it.
+  ServerSettings: { kind: "global" },
+  // Invite links: administrators only.
+  Invite: { kind: "admin" },
+  // Which shared models were offered to whom: administrators write them; a user reads their own.
+  SharedModelGrant: { kind: "global", where: (userId) => ({ userId }) },
+  // Usage, added to by the server when a reply is stored; a user reads their own.
+  UsageDaily: { kind: "global", where: (userId) => ({ userId }) },
 };
 
 export class FenceViolation extends Error {
@@ -151,7 +164,9 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
         return query(withWhere(fencedArgs, { id: userId }));
       case "global":
         if (!READ.has(operation)) throw new FenceViolation(`${model} rows are written by the server only, not through the fence.`);
-        return query(fencedArgs);
+        return query(rule.where ? withWhere(fencedArgs, rule.where(userId)) : fencedArgs);
+      case "admin":
+        throw new FenceViolation(`${model} rows are for administrators, through admin/, not through the fence.`);
       case "owned":
         if (CREATE.has(operation) && !rule.createThroughFence) throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
         await checkReferences(fencedArgs, operation, rule.references);

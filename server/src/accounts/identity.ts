@@ -190,10 +190,11 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       await rootDb.session.updateMany({ where: { id: session!.sessionId }, data: { lastSeenAt: new Date(now) } });
     }
     const known = users.get(session!.userId);
-    if (fresh(known, now)) return known!.user;
+    // Deactivation ends the user's sessions (and drops them here); this covers one started in the same instant.
+    if (fresh(known, now)) return known!.user.deactivatedAt ? null : known!.user;
     const user = await rootDb.user.findUnique({ where: { id: session!.userId } });
     if (user && epoch === startedIn) bounded(users, user.id, { user, cachedAt: now });
-    return user;
+    return user?.deactivatedAt ? null : user;
   }
 
   const tokenFailures = new AttemptLimiter(options.tokenMaxFailures, options.tokenWindowSeconds * 1000);
@@ -215,13 +216,26 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     refuseIfLimited(clientAddress);
     const token = await rootDb.accessToken.findUnique({
       where: { tokenHash: hashToken(secret) },
-      select: { id: true, userId: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, lastUsedAddress: true, user: withUser },
+      select: {
+        id: true,
+        userId: true,
+        scopes: true,
+        expiresAt: true,
+        revokedAt: true,
+        lastUsedAt: true,
+        lastUsedAddress: true,
+        user: withUser ? true : { select: { deactivatedAt: true } },
+      },
     });
     const now = Date.now();
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {
       tokenFailures.recordFailure(failureKey(clientAddress));
       const why = !token ? "not valid (mistyped, or deleted with its account)" : token.revokedAt ? "revoked" : "expired";
       throw new AppError("UNAUTHENTICATED", `This access token is ${why}. Create a new one in AIUI under Settings → Access tokens.`);
+    }
+    // A deactivated user's tokens stay (reactivation brings them back) but open nothing.
+    if ((token.user as { deactivatedAt: Date | null }).deactivatedAt) {
+      throw new AppError("UNAUTHENTICATED", "This access token's account was deactivated by an administrator of this server.");
     }
     if (!hasScope(token, scope)) {
       throw new AppError("FORBIDDEN", `This access token is not allowed to use ${SCOPE_NAMES[scope]}: create one with the ${scope} scope.`);
@@ -231,7 +245,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS || token.lastUsedAddress !== address) {
       await rootDb.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now), lastUsedAddress: address } });
     }
-    return token as typeof token & { user: WithUser extends true ? User : undefined };
+    return token as Omit<typeof token, "user"> & { user: WithUser extends true ? User : undefined };
   }
 
   return {

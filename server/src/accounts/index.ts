@@ -27,3 +27,15 @@ export { type SettingsInput, THEMES, type Theme, updateSettings } from "./settin
 export { clientAddress, type TrustedProxies } from "./client-address.ts";
 export type { SessionView } from "./own-account.ts";
 export { type AccountRow, commandLineAccounts } from "./command-line.ts";
+export {
+  claimInvite,
+  createInvite,
+  INVITE_DEFAULT_HOURS,
+  INVITE_MAX_HOURS,
+  type InviteState,
+  inviteState,
+  readSignupMode,
+  SIGNUP_MODES,
+  type SignupMode,
+  writeSignupMode,
+} from "./signup-rules.ts";

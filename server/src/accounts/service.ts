@@ -16,6 +16,7 @@ import { changeEmail, changePassword, endOtherSessions, endSession, listSessions
 import { createResetLinkFor, mailResetLink, resetPassword } from "./password-reset.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
 import { checkNewPassword } from "./passwords.ts";
+import { claimInvite, needsFirstAccount, readSignupMode, SERVER_SETTINGS_ID } from "./signup-rules.ts";
 import { canonicalEmail, checkDisplayName, normalizeEmail } from "./validation.ts";
 
 export interface AccountSettings {
@@ -53,32 +54,62 @@ export interface SignedIn {
   expiresAt: Date;
 }
 
+const taken = () => new AppError("CONFLICT", "An account with this email already exists. Sign in instead.", "email");
+
+/**
+ * The first sign-up creates the ServerSettings row (id 1) in the same transaction as its ADMIN
+ * account: the row's primary key lets exactly one of any number of simultaneous first sign-ups
+ * through, on every database. The others continue as ordinary sign-ups, under the sign-up mode.
+ */
+async function claimFirstAccount(
+  db: Db,
+  { passwordHash, ...data }: { email: string; passwordHash: () => Promise<string>; displayName: string },
+): Promise<User | null> {
+  if (!(await needsFirstAccount(db))) return null;
+  const hashed = await passwordHash();
+  try {
+    const [, user] = await db.$transaction([
+      db.serverSettings.create({ data: { id: SERVER_SETTINGS_ID, signupMode: null } }),
+      db.user.create({ data: { ...data, passwordHash: hashed, role: "ADMIN" } }),
+    ]);
+    return user;
+  } catch (error) {
+    // Someone else was first (or, on a server whose first account is being made, the email is taken).
+    if (isUniqueViolation(error)) return null;
+    throw error;
+  }
+}
+
 async function signUp(
   db: Db,
   settings: AccountSettings,
   limits: RequestLimits,
-  input: { email: string; password: string; displayName?: string | null } & ClientInfo,
+  input: { email: string; password: string; displayName?: string | null; inviteToken?: string | null } & ClientInfo,
 ): Promise<SignedIn> {
   spend(limits.signup, input.clientAddress, "sign-up attempts from your address");
   const email = normalizeEmail(input.email);
   const displayName = checkDisplayName(input.displayName, email);
   const password = checkNewPassword(input.password, { email, displayName });
-  const isFirst = (await db.user.count()) === 0;
-  if (!isFirst && !settings.signupOpen) {
-    throw new AppError("FORBIDDEN", "Sign-up is closed on this server. Ask its administrator for an account.");
+  const hash = () => Bun.password.hash(password, { algorithm: "argon2id" });
+  const first = await claimFirstAccount(db, { email, passwordHash: hash, displayName });
+  if (first) return { user: first, ...(await startSession(db, first.id, settings.sessionTtlDays, input)) };
+
+  const mode = await readSignupMode(db, settings.signupOpen);
+  const inviteToken = input.inviteToken?.trim() || null;
+  if (mode === "CLOSED") throw new AppError("FORBIDDEN", "Sign-up is closed on this server. Ask its administrator for an account.");
+  if (mode === "INVITE_ONLY" && !inviteToken) {
+    throw new AppError("FORBIDDEN", "Sign-up on this server is by invitation: open the invite link the administrator gave you.", "inviteToken");
   }
-  const taken = () => new AppError("CONFLICT", "An account with this email already exists. Sign in instead.", "email");
-  if (await db.user.findUnique({ where: { email } })) throw taken();
-  const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id" });
+  if (await db.user.findUnique({ where: { email }, select: { id: true } })) throw taken();
+  // With sign-up open an invite is not needed: a stale one is no reason to refuse.
+  const invite = inviteToken ? await claimInvite(db, inviteToken).catch((error) => (mode === "OPEN" ? null : Promise.reject(error))) : null;
   // The unique email settles simultaneous sign-ups with one address.
-  let user = await db.user.create({ data: { email, passwordHash, displayName, role: isFirst ? "ADMIN" : "MEMBER" } }).catch((error) => {
+  const passwordHash = await hash();
+  const user = await db.user.create({ data: { email, passwordHash, displayName, role: "MEMBER" } }).catch(async (error) => {
+    await invite?.release();
     throw isUniqueViolation(error) ? taken() : error;
   });
-  if (isFirst) {
-    // Several "first" sign-ups may have counted no one: the oldest account is the admin.
-    const oldest = await db.user.findFirstOrThrow({ orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
-    if (oldest.id !== user.id) user = await db.user.update({ where: { id: user.id }, data: { role: "MEMBER" } });
-  }
+  if (invite) await db.invite.update({ where: { id: invite.id }, data: { usedById: user.id } });
   return { user, ...(await startSession(db, user.id, settings.sessionTtlDays, input)) };
 }
 
@@ -104,6 +135,8 @@ async function signIn(
     for (const key of keys) limiter.recordFailure(key);
     throw new AppError("UNAUTHENTICATED", "Email or password is wrong.");
   }
+  // Said only to the one who knows the password: the account exists but may not be used.
+  if (user.deactivatedAt) throw new AppError("FORBIDDEN", "This account was deactivated by an administrator of this server.");
   limiter.reset(`account:${email}`);
   return { user, ...(await startSession(db, user.id, settings.sessionTtlDays, input)) };
 }
@@ -167,7 +200,7 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
   };
   return {
     identity,
-    signUp: async (input: { email: string; password: string; displayName?: string | null } & ClientInfo) =>
+    signUp: async (input: { email: string; password: string; displayName?: string | null; inviteToken?: string | null } & ClientInfo) =>
       remembered(await signUp(rootDb, config.auth, limits, input)),
     signIn: async (input: { email: string; password: string } & ClientInfo) => remembered(await signIn(rootDb, config.auth, signinLimiter, input)),
     signOut: async (sessionToken: string) => {
@@ -236,7 +269,8 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
       close: () => mailer?.close(),
     },
     /** True until the first account exists: the sign-in page then offers to create the administrator. */
-    needsFirstAccount: async () => (await rootDb.user.findFirst({ select: { id: true } })) === null,
-    signupOpen: config.auth.signupOpen,
+    needsFirstAccount: () => needsFirstAccount(rootDb),
+    /** The sign-up mode now (the database's, else SIGNUP_OPEN's). */
+    signupMode: () => readSignupMode(rootDb, config.auth.signupOpen),
   };
 }

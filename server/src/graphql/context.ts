@@ -1,4 +1,5 @@
 import type { Accounts } from "../accounts/index.ts";
+import type { Administration } from "../admin/index.ts";
 import type { BranchReader } from "../chats/index.ts";
 import type { CursorSigner } from "../crypto/cursors.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
@@ -18,6 +19,8 @@ export interface AppServices {
   config: Config;
   /** Who is asking, sign-up, sign-in and sign-out (with replies, memory, search and branches, the only users of the unfenced client). */
   accounts: Accounts;
+  /** Administration; its `forViewer` is the one gate to every admin action (admin/service.ts). */
+  admin: Administration;
   secrets: SecretBox;
   /** Signs and checks pagination cursors (crypto/cursors.ts, graphql/pages.ts). */
   cursors: CursorSigner;

@@ -1,4 +1,5 @@
 // Import-only: each file adds its types, queries and mutations to the builder.
+import "./signup.ts";
 import "./user.ts";
 import "./account.ts";
 import "./model.ts";

@@ -1,7 +1,8 @@
-import { THEMES, type Theme, updateSettings } from "../accounts/index.ts";
+import { type SignupMode, THEMES, type Theme, updateSettings } from "../accounts/index.ts";
 import { defaultModelFor } from "../models/index.ts";
 import { builder } from "./builder.ts";
 import { refuseThroughToken, requireSession, requireViewer } from "./context.ts";
+import { SignupModeEnum } from "./signup.ts";
 
 const RoleEnum = builder.enumType("Role", { values: ["ADMIN", "MEMBER"] as const });
 const ThemeEnum = builder.enumType("Theme", {
@@ -35,11 +36,15 @@ builder.prismaObject("User", {
   }),
 });
 
-const ServerInfo = builder.objectRef<{ needsFirstAccount: boolean; signupOpen: boolean; passwordResetByEmail: boolean }>("ServerInfo").implement({
+const ServerInfo = builder.objectRef<{ needsFirstAccount: boolean; signupMode: SignupMode; passwordResetByEmail: boolean }>("ServerInfo").implement({
   description: "What a visitor who is not signed in may know about this server.",
   fields: (t) => ({
     needsFirstAccount: t.exposeBoolean("needsFirstAccount", { description: "True on a new server without accounts: the first one to sign up becomes its administrator." }),
-    signupOpen: t.exposeBoolean("signupOpen", { description: "Whether new accounts may sign up (the first one always may)." }),
+    signupOpen: t.boolean({
+      description: "Whether anyone may sign up (the first one always may); false when sign-up is closed or by invitation.",
+      resolve: (info) => info.signupMode === "OPEN",
+    }),
+    signupMode: t.field({ type: SignupModeEnum, resolve: (info) => info.signupMode }),
     passwordResetByEmail: t.exposeBoolean("passwordResetByEmail", {
       description: "Whether a forgotten password can be reset by e-mail (SMTP is set up); otherwise an administrator makes a reset link.",
     }),
@@ -51,7 +56,7 @@ builder.queryField("serverInfo", (t) =>
     type: ServerInfo,
     resolve: async (_root, _args, ctx) => ({
       needsFirstAccount: await ctx.app.accounts.needsFirstAccount(),
-      signupOpen: ctx.app.accounts.signupOpen,
+      signupMode: await ctx.app.accounts.signupMode(),
       passwordResetByEmail: ctx.app.accounts.passwordReset.byEmail,
     }),
   }),
@@ -94,6 +99,7 @@ const SignUpInput = builder.inputType("SignUpInput", {
     email: t.string(),
     password: t.string(),
     displayName: t.string({ required: false }),
+    inviteToken: t.string({ required: false, description: "The token of an invite link (needed while sign-up is by invitation)." }),
   }),
 });
 
@@ -104,7 +110,7 @@ const SignInInput = builder.inputType("SignInInput", {
 builder.mutationFields((t) => ({
   signUp: t.prismaField({
     type: "User",
-    description: "Creates an account and signs it in (session cookie). The first account becomes admin.",
+    description: "Creates an account and signs it in (session cookie). The first account becomes admin; after it, the sign-up mode decides.",
     args: { input: t.arg({ type: SignUpInput }) },
     resolve: async (_query, _root, { input }, ctx) => {
       refuseThroughToken(ctx);

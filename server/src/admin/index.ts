@@ -1,0 +1,2 @@
+/** Administration: what other features may use. */
+export { type AdminActions, type Administration, createAdministration } from "./service.ts";
