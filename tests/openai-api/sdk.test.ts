@@ -160,6 +160,18 @@ describe("chat completions", () => {
     expect(lastProviderChat().messages.map((m: any) => m.role)).toEqual(["system", "system", "user"]);
   });
 
+  test("a reply cut by max_tokens finishes with finish_reason length, streamed or not", async () => {
+    fake.scriptNext({ text: "one two three four five six seven" });
+    const cut = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Count" }], max_completion_tokens: 3 });
+    expect(cut.choices[0]!.finish_reason).toBe("length");
+    expect(cut.choices[0]!.message.content).toBe("one two three");
+    fake.scriptNext({ text: "one two three four five six seven" });
+    const stream = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Count again" }], max_tokens: 2, stream: true });
+    const reasons: (string | null)[] = [];
+    for await (const chunk of stream) reasons.push(chunk.choices[0]?.finish_reason ?? null);
+    expect(reasons.at(-1)).toBe("length");
+  });
+
   test("text and picture parts reach a model that can see; the picture is stored with the message", async () => {
     const jpeg = await fixture("noa-app-request-image.jpg");
     fake.scriptNext({ text: "A test pattern." });

@@ -247,7 +247,7 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
   const cost = usage ? costOf(model, usage.promptTokens, usage.completionTokens) : null;
   if (usage && cost) usage.cost = cost.toNumber();
 
-  const end: ReplyEnd = { status, error, usage, firstTokenMs, latencyMs: elapsed(), length: live.text.length };
+  const end: ReplyEnd = { status, error, usage, firstTokenMs, latencyMs: elapsed(), length: live.text.length, finishReason };
   await checkpointing;
   try {
     const written = await withRetries(() =>

@@ -54,6 +54,8 @@ export interface ReplyEnd {
   latencyMs: number | null;
   /** Length of the final text. */
   length: number;
+  /** Why the provider stopped ("stop", "length"…), when it said; not stored (followers of a stored row get none). */
+  finishReason?: string | null;
 }
 
 /** What travels on a reply's topic. */
@@ -76,6 +78,8 @@ export interface ReplyEvent {
   usage: ReplyUsage | null;
   firstTokenMs: number | null;
   latencyMs: number | null;
+  /** On the last event: why the provider stopped, when the generating instance heard it. */
+  finishReason?: string | null;
 }
 
 /** The stored state of a message, as a follower needs it. */
@@ -407,7 +411,7 @@ class Feed implements AsyncIterableIterator<ReplyEvent> {
   /** The reply is final: the text this follower lacks (from `content`, the whole final text), then the end. */
   finish(end: ReplyEnd, content = ""): void {
     const rest = content.length > this.sent ? content.slice(this.sent) : "";
-    this.push({ ...this.base(), delta: rest, status: end.status, done: true, error: end.error, usage: end.usage, firstTokenMs: end.firstTokenMs, latencyMs: end.latencyMs });
+    this.push({ ...this.base(), delta: rest, status: end.status, done: true, error: end.error, usage: end.usage, firstTokenMs: end.firstTokenMs, latencyMs: end.latencyMs, finishReason: end.finishReason ?? null });
     this.sent += rest.length;
   }
 

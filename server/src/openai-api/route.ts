@@ -10,7 +10,7 @@ import { asOpenAIError, OpenAIError, providerFailed } from "./errors.ts";
 import { chatCompletionsDoc, modelsDoc, transcriptionsDoc } from "./openapi.ts";
 import { parseChatCompletionRequest, parseTranscriptionRequest } from "./schemas.ts";
 import { findApiModel, listApiModels, modelEntry, type OpenAIApiDependencies, startCompletion, transcribe } from "./service.ts";
-import { chunk, completion, sseData, usageChunk } from "./shapes.ts";
+import { chunk, completion, finishReasonOf, sseData, usageChunk } from "./shapes.ts";
 
 /** The request header naming the chat to continue, and the response header naming the chat used. */
 export const CHAT_ID_HEADER = "x-aiui-chat-id";
@@ -54,7 +54,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
           text = event.offset === text.length ? text + event.delta : text.slice(0, event.offset) + event.delta;
           if (!event.done) continue;
           if (event.status === "FAILED") return failure(providerFailed(event.error ?? "The model's provider failed."), chatHeader);
-          return json(200, completion(meta, text, event.usage), chatHeader);
+          return json(200, completion(meta, text, event.usage, finishReasonOf(event.finishReason)), chatHeader);
         }
         return failure(providerFailed("The reply ended without an answer."), chatHeader);
       }
@@ -82,7 +82,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
               // Mid-stream the status is sent already: OpenAI's clients read an error event as the failure.
               send(providerFailed(event.error ?? "The model's provider failed.").body());
             } else {
-              send(chunk(meta, {}, "stop", asked.includeUsage));
+              send(chunk(meta, {}, finishReasonOf(event.finishReason), asked.includeUsage));
               if (asked.includeUsage) send(usageChunk(meta, event.usage));
               send("[DONE]");
             }

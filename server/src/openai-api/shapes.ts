@@ -18,19 +18,22 @@ export function usageOf(usage: ReplyUsage | null) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export function completion(meta: CompletionMeta, text: string, usage: ReplyUsage | null) {
+/** OpenAI's finish_reason for a reply: "length" when the provider stopped at max_tokens, else "stop". */
+export const finishReasonOf = (providerReason: string | null | undefined): "stop" | "length" => (providerReason === "length" ? "length" : "stop");
+
+export function completion(meta: CompletionMeta, text: string, usage: ReplyUsage | null, finishReason: "stop" | "length") {
   return {
     id: meta.id,
     object: "chat.completion" as const,
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant" as const, content: text, refusal: null }, logprobs: null, finish_reason: "stop" as const }],
+    choices: [{ index: 0, message: { role: "assistant" as const, content: text, refusal: null }, logprobs: null, finish_reason: finishReason }],
     usage: usageOf(usage),
     system_fingerprint: null,
   };
 }
 
-export function chunk(meta: CompletionMeta, delta: { role?: "assistant"; content?: string }, finishReason: "stop" | null, includeUsage: boolean) {
+export function chunk(meta: CompletionMeta, delta: { role?: "assistant"; content?: string }, finishReason: "stop" | "length" | null, includeUsage: boolean) {
   return {
     id: meta.id,
     object: "chat.completion.chunk" as const,
