@@ -44,12 +44,13 @@ export interface WebUnderTest {
   close(): Promise<void>;
 }
 
-export async function startWebUnderTest(): Promise<WebUnderTest> {
+/** `env`: more configuration for the app (e.g. SMTP_URL for the password-reset test). */
+export async function startWebUnderTest(env: Record<string, string> = {}): Promise<WebUnderTest> {
   if (!existsSync(join(WEB_BUILD_DIR, "index.html"))) {
     throw new Error(`The web UI is not built (${WEB_BUILD_DIR}/index.html is missing): run \`bun run web:build\` first.`);
   }
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  const app = await startTestApp({ WEB_BUILD_DIR });
+  const app = await startTestApp({ WEB_BUILD_DIR, ...env });
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.handle(request) });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   return {

@@ -11,3 +11,6 @@ export const GLASSES_PAGE = "app:glasses";
 
 /** Settings → Access tokens: the user's personal access tokens. */
 export const ACCESS_TOKENS_PAGE = "app:access-tokens";
+
+/** Settings → Account: the user's sessions. */
+export const ACCOUNT_PAGE = "app:account";

@@ -17,7 +17,7 @@ export async function fetchViewer(): Promise<Viewer | null> {
 
 const SERVER_INFO = graphql(`
   query ServerInfo {
-    serverInfo { needsFirstAccount signupOpen }
+    serverInfo { needsFirstAccount signupOpen passwordResetByEmail }
   }
 `);
 
