@@ -313,3 +313,46 @@ test("text no database can store (NUL, a lone surrogate) is refused with 400 nam
   }
   expect(await app.db.message.count()).toBe(before);
 });
+
+describe("bad requests get 400 in OpenAI's shape, naming the parameter; nothing is stored", () => {
+  const cases: [string, string, string | null][] = [
+    ["not JSON", "{", null],
+    ["an array body", "[]", "body"],
+    ["no model", JSON.stringify({ messages: [{ role: "user", content: "hi" }] }), "model"],
+    ["no messages", JSON.stringify({ model: "Echo" }), "messages"],
+    ["an empty message list", JSON.stringify({ model: "Echo", messages: [] }), "messages"],
+    ["a message that is a string", JSON.stringify({ model: "Echo", messages: ["hi"] }), "messages[0]"],
+    ["an unknown role", JSON.stringify({ model: "Echo", messages: [{ role: "robot", content: "hi" }] }), "messages[0].role"],
+    ["a tool message", JSON.stringify({ model: "Echo", messages: [{ role: "tool", content: "42", tool_call_id: "x" }] }), "messages[0].role"],
+    ["the assistant last", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "ho" }] }), "messages[1].role"],
+    ["content of another type", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: 42 }] }), "messages[0].content"],
+    ["a part of an unknown type", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: [{ type: "audio" }] }] }), "messages[0].content[0].type"],
+    ["a picture that is no picture", JSON.stringify({ model: "Eyes", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,aGVsbG8=" } }] }] }), "messages[0].content"],
+    ["a picture from the assistant", JSON.stringify({ model: "Eyes", messages: [{ role: "assistant", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,aGVsbG8=" } }] }, { role: "user", content: "?" }] }), "messages[0].content[0]"],
+    ["temperature as text", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }], temperature: "hot" }), "temperature"],
+    ["max_tokens 0", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }], max_tokens: 0 }), "max_tokens"],
+    ["five stop sequences", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }], stop: ["a", "b", "c", "d", "e"] }), "stop"],
+    ["tools", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "f" } }] }), "tools"],
+    ["stream as text", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "hi" }], stream: "yes" }), "stream"],
+    ["an empty question", JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "   " }] }), "messages[0].content"],
+    [
+      "an empty question after a history",
+      JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "Earlier" }, { role: "assistant", content: "Yes" }, { role: "user", content: "" }] }),
+      "messages[2].content",
+    ],
+  ];
+  test.each(cases)("%s", async (_name, body, param) => {
+    const before = await app.db.message.count();
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${sdk.apiKey}` },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as any;
+    expect(answer.error.type).toBe("invalid_request_error");
+    expect(typeof answer.error.message).toBe("string");
+    expect(answer.error.param).toBe(param);
+    expect(await app.db.message.count()).toBe(before);
+  });
+});

@@ -15,11 +15,11 @@
 import { createHash } from "node:crypto";
 import type { TokenCaller } from "../accounts/index.ts";
 import { checkImages, type ImageUpload } from "../attachments/index.ts";
-import { createChat, loadTree, newMessageId, titleFromMessage } from "../chats/index.ts";
+import { checkMessageContent, createChat, loadTree, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
-import { AppError } from "../errors.ts";
+import { AppError, invalidInput } from "../errors.ts";
 import type { ReplyEvent, ReplyService } from "../generation/index.ts";
 import { decodeAudio, type SpeechToText } from "../speech/index.ts";
 import type { ApiMessage, ChatCompletionRequest, TranscriptionRequest } from "./schemas.ts";
@@ -181,6 +181,13 @@ export async function startCompletion(
 ): Promise<StartedCompletion> {
   const { db, userId } = caller;
   const created = unixSeconds(new Date());
+  // The question is checked before anything of the conversation is stored.
+  const last = request.messages.length - 1;
+  try {
+    checkMessageContent(request.messages[last]!.text);
+  } catch (error) {
+    throw error instanceof AppError ? invalidInput(`messages[${last}].content`, `messages[${last}].content: ${error.message}`) : error;
+  }
   const model = await findApiModel(db, request.model);
   const images = await Promise.all(request.messages.map((message, index) => checkedImages(message, index)));
   const prints = request.messages.map((message, index) => fingerprintOf({ ...message, images: images[index]!.length }));
