@@ -208,10 +208,12 @@ describe("refusals", () => {
         );
       const glasses = (bearer: string, address: string) =>
         limited.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": address } }));
-      // Wrong tokens on two routes count together.
+      const openai = (bearer: string, address: string) =>
+        limited.handle(new Request("http://aiui.test/v1/models", { headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": address } }));
+      // Wrong tokens on three routes count together.
       expect((await graphql("aiui_pat_wrong", "198.51.100.7")).status).toBe(401);
       expect((await glasses("aiui_gl_wrong", "198.51.100.7")).status).toBe(401);
-      expect((await graphql("aiui_pat_wrong", "198.51.100.7")).status).toBe(401);
+      expect((await openai("aiui_pat_wrong", "198.51.100.7")).status).toBe(401);
       const answers = await Promise.all(Array.from({ length: 50 }, () => glasses("aiui_gl_wrong", "198.51.100.7")));
       expect(answers.every((r) => r.status === 429)).toBe(true);
       expect(Number(answers[0]!.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -220,6 +222,10 @@ describe("refusals", () => {
       expect(Number(good.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(((await good.json()) as any).errors[0].extensions.code).toBe("RATE_LIMITED");
       expect((await graphql(secret, "198.51.100.8")).status).toBe(200);
+      const v1 = await openai("aiui_pat_wrong", "198.51.100.7");
+      expect(v1.status).toBe(429);
+      expect(((await v1.json()) as any).error.code).toBe("rate_limit_exceeded");
+      expect(Number(v1.headers.get("retry-after"))).toBeGreaterThan(0);
     } finally {
       await limited.close();
     }
