@@ -10,7 +10,8 @@ import { asOpenAIError, OpenAIError, providerFailed } from "./errors.ts";
 import { chatCompletionsDoc, modelsDoc, transcriptionsDoc } from "./openapi.ts";
 import { parseChatCompletionRequest, parseTranscriptionRequest } from "./schemas.ts";
 import { findApiModel, listApiModels, modelEntry, type OpenAIApiDependencies, startCompletion, transcribe } from "./service.ts";
-import { chunk, completion, finishReasonOf, sseData, usageChunk } from "./shapes.ts";
+import { completion, finishReasonOf } from "./shapes.ts";
+import { completionStream } from "./sse.ts";
 
 /** The request header naming the chat to continue, and the response header naming the chat used. */
 export const CHAT_ID_HEADER = "x-aiui-chat-id";
@@ -59,39 +60,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
         return failure(providerFailed("The reply ended without an answer."), chatHeader);
       }
 
-      const encoder = new TextEncoder();
-      const iterator = started.events[Symbol.asyncIterator]();
-      let sentRole = false;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const send = (value: unknown) => controller.enqueue(encoder.encode(sseData(value)));
-          if (!sentRole) {
-            sentRole = true;
-            send(chunk(meta, { role: "assistant", content: "" }, null, asked.includeUsage));
-          }
-          const next = await iterator.next().catch((error: unknown) => ({ done: true as const, value: undefined, error }));
-          if (next.done) {
-            if ("error" in next) send(asOpenAIError(next.error).body());
-            controller.close();
-            return;
-          }
-          const event = next.value;
-          if (event.delta) send(chunk(meta, { content: event.delta }, null, asked.includeUsage));
-          if (event.done) {
-            if (event.status === "FAILED") {
-              // Mid-stream the status is sent already: OpenAI's clients read an error event as the failure.
-              send(providerFailed(event.error ?? "The model's provider failed.").body());
-            } else {
-              send(chunk(meta, {}, finishReasonOf(event.finishReason), asked.includeUsage));
-              if (asked.includeUsage) send(usageChunk(meta, event.usage));
-              send("[DONE]");
-            }
-            controller.close();
-          }
-        },
-        // The client went away: the reply is still written to its end and stored (as in the web UI).
-        cancel: () => void iterator.return?.(),
-      });
+      const body = completionStream(meta, started.events, asked.includeUsage);
       return new Response(body, {
         headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...chatHeader },
       });
