@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { FENCE_RULES, FenceViolation, fenceFor } from "../../server/src/accounts/fence.ts";
 import { getDatamodel } from "../../server/src/db/generated/pothos-types.ts";
+import { AppError } from "../../server/src/errors.ts";
 import { freshDatabase, type TestDatabase } from "../support/database.ts";
 
 let database: TestDatabase;
@@ -65,4 +66,28 @@ test("sessions cannot be created through the fence (only sign-in starts one)", a
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(FenceViolation);
   expect(await database.db.session.count()).toBe(0);
+});
+
+test("a row keeps its owner: userId (or the user relation) cannot be written through the fence, so rows found to be the user's stay so", async () => {
+  const fenced = fenceFor(database.db, ownerId);
+  const chat = await fenced.chat.create({ data: { title: "Keep" } as never });
+  for (const attempt of [
+    () => fenced.chat.update({ where: { id: chat.id }, data: { userId: otherId } }),
+    () => fenced.chat.updateMany({ where: { id: chat.id }, data: { userId: otherId } }),
+    () => fenced.chat.update({ where: { id: chat.id }, data: { user: { connect: { id: otherId } } } }),
+    () => fenced.chat.upsert({ where: { id: chat.id }, create: { title: "x" } as never, update: { userId: otherId } }),
+  ]) {
+    expect(await attempt().catch((e: unknown) => e)).toBeInstanceOf(FenceViolation);
+  }
+  expect((await database.db.chat.findUniqueOrThrow({ where: { id: chat.id } })).userId).toBe(ownerId);
+});
+
+test("a row deleted through the fence is not taken for the user's any more: a reference to it is NOT_FOUND", async () => {
+  const fenced = fenceFor(database.db, ownerId);
+  const model = await fenced.aiModel.create({ data: { name: "Gone", providerModelId: "x", baseUrl: "https://example.com/v1", apiKeyCiphertext: "x", apiKeyLast4: "abcd" } as never });
+  await fenced.chat.create({ data: { title: "Uses it", modelId: model.id } as never });
+  await fenced.aiModel.delete({ where: { id: model.id } });
+  const error = await fenced.chat.create({ data: { title: "Too late", modelId: model.id } as never }).catch((e: unknown) => e);
+  expect(error, String(error)).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe("NOT_FOUND");
 });

@@ -94,6 +94,13 @@ function dataRows(args: Args, operation: string): Record<string, unknown>[] {
   return (Array.isArray(data) ? data : [data]).filter(Boolean) as Record<string, unknown>[];
 }
 
+/** An update that would give a row to someone (userId or the user relation in its data). */
+function changesOwner(args: Args, operation: string): boolean {
+  if (operation !== "update" && operation !== "updateMany" && operation !== "updateManyAndReturn" && operation !== "upsert") return false;
+  const changes = operation === "upsert" ? [args.update] : [args.data];
+  return changes.some((data) => data !== null && typeof data === "object" && ("userId" in data || "user" in data));
+}
+
 function withOwner(args: Args, operation: string, userId: string): Args {
   const own = (row: unknown) => {
     const { user: _ignored, ...rest } = row as Record<string, unknown>;
@@ -118,8 +125,12 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
     chat: (id) => ({ id, userId }),
     message: (id) => ({ id, chat: { userId } }),
   };
-  // A fenced client lives for one request; a row found to be the user's stays so for it.
+  // Rows found to be the user's. A row never changes owner (owner columns are not writable
+  // through the fence, below) and ids are never reused, so this holds across requests, for
+  // as long as identity.ts keeps this client; a delete through the fence empties it, so a
+  // reference to a deleted row is answered NOT_FOUND as before, not by a foreign key error.
   const verified = new Set<string>();
+  const MAX_VERIFIED = 10_000;
   async function checkReferences(args: Args, operation: string, references: References) {
     for (const row of dataRows(args, operation)) {
       for (const [scalar, ref] of Object.entries(references)) {
@@ -127,14 +138,17 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
         if (typeof id !== "string" || verified.has(`${ref.model}:${id}`)) continue;
         const delegate = db[ref.model] as unknown as { count(args: object): Promise<number> };
         if ((await delegate.count({ where: ownerFilter[ref.model](id) })) === 0) throw notFound(ref.label);
+        if (verified.size >= MAX_VERIFIED) verified.clear();
         verified.add(`${ref.model}:${id}`);
       }
     }
   }
   /** Rows that came back through the fence are the user's: later references to them need no check. */
-  const remember = (model: string, result: unknown) => {
+  const remember = (model: string, operation: string, result: unknown) => {
+    if (operation === "delete") return result;
     const delegate = `${model[0]!.toLowerCase()}${model.slice(1)}`;
     if (delegate in ownerFilter && result && typeof (result as { id?: unknown }).id === "string") {
+      if (verified.size >= MAX_VERIFIED) verified.clear();
       verified.add(`${delegate}:${(result as { id: string }).id}`);
     }
     return result;
@@ -158,6 +172,7 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
 
   async function applyRule(rule: FenceRule, model: string, operation: string, args: Args, query: (a: unknown) => Promise<unknown>) {
     let fencedArgs = args;
+    if (operation === "delete" || operation === "deleteMany") verified.clear();
     switch (rule.kind) {
       case "self":
         if (!READ_OR_CHANGE.has(operation) || operation === "upsert") throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
@@ -169,13 +184,14 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
         throw new FenceViolation(`${model} rows are for administrators, through admin/, not through the fence.`);
       case "owned":
         if (CREATE.has(operation) && !rule.createThroughFence) throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
+        if (changesOwner(fencedArgs, operation)) throw new FenceViolation(`${model} rows keep their owner: userId is not writable through the fence.`);
         await checkReferences(fencedArgs, operation, rule.references);
         if (CREATE.has(operation)) fencedArgs = withOwner(fencedArgs, operation, userId);
         if (READ_OR_CHANGE.has(operation)) fencedArgs = withWhere(fencedArgs, { userId });
-        return remember(model, await query(fencedArgs));
+        return remember(model, operation, await query(fencedArgs));
       case "through":
         await checkReferences(fencedArgs, operation, rule.references);
-        return remember(model, await query(READ_OR_CHANGE.has(operation) ? withWhere(fencedArgs, rule.where(userId)) : fencedArgs));
+        return remember(model, operation, await query(READ_OR_CHANGE.has(operation) ? withWhere(fencedArgs, rule.where(userId)) : fencedArgs));
     }
   }
   return db.$extends({ name: "per-user-fence", query: { $allOperations: fenced } as never }) as unknown as Db;

@@ -162,8 +162,20 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
   }
   const fresh = (entry: { cachedAt: number } | undefined, now: number) => entry !== undefined && now - entry.cachedAt < SESSION_CACHE_TTL_MS;
 
-  /** A user's row changed through their own fenced client (settings, memory switch, their sessions). */
-  const fenced = (userId: string) => fenceFor(rootDb, userId, undefined, { ownRowsChanged: () => broadcast({ userId }) });
+  /**
+   * Each user's fenced client, made once and kept: making one (Prisma's $extends) cost a
+   * third of the server's CPU time per request (docs/decisions/0014-performance.md). Its
+   * hook reports the user's own writes to their row or sessions (settings, memory switch).
+   */
+  const fencedClients = new Map<string, Db>();
+  function fenced(userId: string): Db {
+    let db = fencedClients.get(userId);
+    if (!db) {
+      db = fenceFor(rootDb, userId, undefined, { ownRowsChanged: () => broadcast({ userId }) });
+      bounded(fencedClients, userId, db);
+    }
+    return db;
+  }
 
   async function userForSession(sessionToken: string): Promise<User | null> {
     const tokenHash = hashToken(sessionToken);
