@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   "CONFLICT",
   // The database does not answer (down, too slow, full, read-only): nothing the user did wrong.
   "UNAVAILABLE",
+  // A monthly budget is spent: the request was refused before any provider was called.
+  "BUDGET_EXCEEDED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -25,6 +27,8 @@ export class AppError extends Error {
     readonly field?: string,
     /** Every field that is wrong, with its own sentence (a form shows them all at once); `field` is the first. */
     readonly fields?: Readonly<Record<string, string>>,
+    /** More for the client, as `extensions` entries (BUDGET_EXCEEDED: `budget`, its figures). */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = "AppError";
@@ -71,4 +75,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   CONFLICT: 409,
   UNAVAILABLE: 503,
+  // Payment Required: the nearest HTTP has to "the money set aside for this is spent".
+  BUDGET_EXCEEDED: 402,
 };

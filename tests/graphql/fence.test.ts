@@ -22,6 +22,8 @@ let memoryId: string;
 let ownerId: string;
 let sessionId: string;
 let inviteId: string;
+let otherId: string;
+let victimId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT" | "CONFLICT" | "FORBIDDEN";
@@ -32,7 +34,7 @@ interface Row {
   operation: () => { query: string; variables?: Record<string, unknown> };
   expect: Record<Who, Outcome>;
   /** For "ok": what the owner must see. For "EMPTY": the list that must be empty. */
-  check?: (data: any) => void;
+  check?: (data: any) => void | Promise<void>;
   empty?: (data: any) => unknown[];
   /** A subscription: run over SSE, judged by its first event. */
   subscription?: true;
@@ -43,6 +45,7 @@ beforeAll(async () => {
   owner = await app.signedUp("owner@example.com");
   other = await app.signedUp("other@example.com");
   ownerId = (await owner.data(`{ viewer { id } }`)).viewer.id;
+  otherId = (await other.data(`{ viewer { id } }`)).viewer.id;
 });
 afterAll(() => app.close());
 
@@ -64,6 +67,7 @@ async function ownerFixtures() {
   const expiresAt = new Date(Date.now() + 86_400_000);
   sessionId = (await app.db.session.create({ data: { tokenHash: crypto.randomUUID(), userId: ownerId, expiresAt, userAgent: "Owner's phone" } })).id;
   // Directly: the signUp row leaves the owner's client signed in as the new (non-admin) account.
+  victimId = (await app.db.user.upsert({ where: { email: "victim@example.com" }, create: { email: "victim@example.com", passwordHash: "x", displayName: "Victim" }, update: {} })).id;
   inviteId = (await app.db.invite.create({ data: { tokenHash: crypto.randomUUID(), note: "fixture", expiresAt: new Date(Date.now() + 3_600_000) } })).id;
 }
 
@@ -174,6 +178,69 @@ const rows: Row[] = [
     operation: () => ({ query: `{ serverInfo { needsFirstAccount signupOpen signupMode } }` }),
     expect: { owner: "ok", other: "ok", anonymous: "ok" },
     check: (d) => expect(d.serverInfo).toEqual({ needsFirstAccount: false, signupOpen: true, signupMode: "OPEN" }),
+  },
+  {
+    field: "adminUsers",
+    operation: () => ({ query: `{ adminUsers(first: 50) { edges { node { id email monthUsage { cost } } } } }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.adminUsers.edges.map((e: any) => e.node.id)).toContain(ownerId),
+  },
+  {
+    field: "adminUserCount",
+    operation: () => ({ query: `{ adminUserCount }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.adminUserCount).toBeGreaterThanOrEqual(2),
+  },
+  {
+    field: "usageReport",
+    operation: () => ({ query: `{ usageReport { totals { requests } byUser { userId } } }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+  },
+  {
+    field: "myUsage",
+    // Everyone has their own; the fixtures store no usage, so nobody's shows any.
+    operation: () => ({ query: `{ myUsage { totals { requests } byUser { userId } } }` }),
+    expect: { owner: "ok", other: "EMPTY", anonymous: "UNAUTHENTICATED" },
+    empty: (d) => d.myUsage.byUser,
+  },
+  {
+    field: "deactivateUser",
+    // The target is the other user: only an administrator may; the owner then reactivates them.
+    operation: () => ({ query: `mutation($id: ID!) { deactivateUser(id: $id) { active } }`, variables: { id: otherId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: async (d) => {
+      expect(d.deactivateUser.active).toBe(false);
+      await app.db.user.update({ where: { id: otherId }, data: { deactivatedAt: null } });
+      other.cookie = null;
+    },
+  },
+  {
+    field: "reactivateUser",
+    operation: () => ({ query: `mutation($id: ID!) { reactivateUser(id: $id) { active } }`, variables: { id: otherId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.reactivateUser.active).toBe(true),
+  },
+  {
+    field: "setUserRole",
+    operation: () => ({ query: `mutation($id: ID!) { setUserRole(id: $id, role: MEMBER) { role } }`, variables: { id: otherId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.setUserRole.role).toBe("MEMBER"),
+  },
+  {
+    field: "setUserBudget",
+    operation: () => ({ query: `mutation($id: ID!) { setUserBudget(id: $id, monthlyBudget: 10) { monthlyBudget } }`, variables: { id: ownerId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: async (d) => {
+      expect(d.setUserBudget.monthlyBudget).toBe(10);
+      await app.db.user.update({ where: { id: ownerId }, data: { monthlyBudget: null } });
+    },
+  },
+  {
+    field: "deleteUser",
+    // A throwaway account: another user or nobody must not delete it (checked below), the admin may.
+    operation: () => ({ query: `mutation($id: ID!) { deleteUser(id: $id, confirmEmail: "victim@example.com") { email } }`, variables: { id: victimId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.deleteUser.email).toBe("victim@example.com"),
   },
   {
     field: "invites",
@@ -447,7 +514,7 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
       const outcome = row.expect[who];
       if (outcome === "ok" || outcome === "EMPTY") {
         expect(result.errors).toBeUndefined();
-        if (outcome === "ok") row.check?.(result.data);
+        if (outcome === "ok") await row.check?.(result.data);
         else expect(row.empty!(result.data)).toEqual([]);
       } else {
         expect(result.data?.[row.field] ?? null).toBeNull();
@@ -465,6 +532,8 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(await app.db.session.count({ where: { id: sessionId } })).toBe(1);
         expect(await app.db.passwordReset.count({ where: { userId: ownerId, createdById: { not: ownerId } } })).toBe(0);
         expect(await app.db.invite.count({ where: { id: inviteId } })).toBe(1);
+        expect(await app.db.user.count({ where: { id: victimId } })).toBe(1);
+        expect(await app.db.user.count({ where: { id: ownerId, role: "ADMIN", deactivatedAt: null, monthlyBudget: null } })).toBe(1);
       }
     });
   }

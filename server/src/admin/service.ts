@@ -8,6 +8,8 @@ import { createInvite, type Identity, inviteState, readSignupMode, type SignupMo
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { AppError, notFound, unauthenticated } from "../errors.ts";
+import { reportRange, usageReport } from "../usage/index.ts";
+import { countUsers, deactivateUser, deleteUser, listUsers, reactivateUser, setRole, setUserBudget, type UsersQuery, userView } from "./users.ts";
 
 export interface AdministrationDeps {
   /** SIGNUP_OPEN: the sign-up mode until an administrator chooses one. */
@@ -19,8 +21,39 @@ export interface AdministrationDeps {
 const INVITE_LIST_LIMIT = 200;
 
 function actionsFor(db: Db, deps: AdministrationDeps, admin: User) {
+  /** A change to a user reaches every instance's remembered sessions and users at once. */
+  const changed = async <T>(userId: string, change: Promise<T>): Promise<T> => {
+    try {
+      return await change;
+    } finally {
+      deps.identity.invalidateUser(userId);
+    }
+  };
   return {
     admin,
+    users: (query: UsersQuery) => listUsers(db, query),
+    countUsers: (search?: string | null) => countUsers(db, search),
+    user: (id: string) => userView(db, id),
+    deactivateUser: async (id: string) => {
+      await changed(id, deactivateUser(db, admin, id));
+      return userView(db, id);
+    },
+    reactivateUser: async (id: string) => {
+      await changed(id, reactivateUser(db, id));
+      return userView(db, id);
+    },
+    setRole: async (id: string, role: "ADMIN" | "MEMBER") => {
+      await changed(id, setRole(db, id, role));
+      return userView(db, id);
+    },
+    setUserBudget: async (id: string, amount: number | null | undefined) => {
+      await setUserBudget(db, id, amount);
+      return userView(db, id);
+    },
+    deleteUser: (id: string, confirmEmail: string) => changed(id, deleteUser(db, admin, id, confirmEmail)),
+    /** Everyone's usage (or one user's). */
+    usage: (range: { from?: string | null; to?: string | null }, userId?: string | null) =>
+      usageReport(db, reportRange(range.from, range.to), userId ?? undefined),
     signupMode: () => readSignupMode(db, deps.signupInitiallyOpen),
     setSignupMode: (mode: SignupMode) => writeSignupMode(db, mode),
 

@@ -21,6 +21,7 @@ import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { AppError, invalidInput, notFound } from "../errors.ts";
 import { getModel } from "../models/index.ts";
+import { checkBudget, recordUsage } from "../usage/index.ts";
 import { inProcessBus, type ReplyBus, redisBus } from "./bus.ts";
 import { checkpointWriter } from "./checkpoint.ts";
 import type { HistoryMessage } from "./conversation.ts";
@@ -51,6 +52,13 @@ export interface HeldReplyEnd {
   usageEstimated?: boolean;
   cost?: Prisma.Decimal | null;
   latencyMs?: number | null;
+}
+
+/** Whose usage a reply is: the user, the model it was asked of, where the chat is (web, glasses, API). */
+export interface UsageOwner {
+  userId: string;
+  model: AiModel;
+  source: ChatSource;
 }
 
 export interface ReplyServiceDeps {
@@ -173,6 +181,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved, network: config.providerNetwork }).then(
       (end) => {
         if (end.status === "COMPLETE") memory?.learn(live.text, reply.id);
+        if (end.usage) void countUsage({ userId: chat.userId, model, source: chat.source }, end.usage);
       },
       (error) => {
         console.error(`Reply ${reply.id} crashed:`, error);
@@ -180,6 +189,19 @@ export function createReplyService(deps: ReplyServiceDeps) {
         live.finish({ status: "FAILED", error: INTERRUPTED, usage: null, firstTokenMs: null, latencyMs: null, length: live.text.length });
       },
     );
+  }
+
+  /** Adds a stored reply to its day's usage (usage/); a failure there is logged, never the reply's. */
+  async function countUsage(owner: UsageOwner, usage: { promptTokens: number; completionTokens: number; cost: Prisma.Decimal | number }): Promise<void> {
+    await recordUsage(rootDb, {
+      userId: owner.userId,
+      modelId: owner.model.id,
+      modelName: owner.model.name,
+      source: owner.source,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost: usage.cost,
+    }).catch((error) => console.error("Counting a reply's usage failed:", error));
   }
 
   /** The chat with its current model, in one read (the send path is the time to first token). */
@@ -194,6 +216,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
     if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
     const model = id === chat.model?.id ? chat.model : await getModel(db, id);
     if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+    // Before anything is stored or sent: a spent budget refuses the request (usage/).
+    await checkBudget(rootDb, chat.userId, model);
     return model;
   }
 
@@ -450,6 +474,9 @@ export function createReplyService(deps: ReplyServiceDeps) {
      * For a reply row written outside the hub (a glasses exchange waits for the whole
      * answer): its lease is renewed until the returned function is called.
      */
+    /** BUDGET_EXCEEDED when `userId` may not start a request to `model` now (the glasses ask before transcribing). */
+    checkBudget: (userId: string, model: AiModel) => checkBudget(rootDb, userId, model),
+
     hold(messageId: string): () => void {
       held.add(messageId);
       return () => held.delete(messageId);
@@ -460,11 +487,14 @@ export function createReplyService(deps: ReplyServiceDeps) {
      * it could not be stored, and then the reply ends FAILED "not saved" as soon as the
      * database takes writes again.
      */
-    async finishHeld(messageId: string, end: HeldReplyEnd): Promise<boolean> {
+    async finishHeld(messageId: string, end: HeldReplyEnd, owner?: UsageOwner): Promise<boolean> {
       try {
-        await withRetries(() =>
+        const { count } = await withRetries(() =>
           rootDb.message.updateMany({ where: { id: messageId, status: "STREAMING" }, data: { ...end, checkpointAt: null, streamingChatId: null } }),
         );
+        if (owner && count > 0 && end.promptTokens != null && end.completionTokens != null) {
+          await countUsage(owner, { promptTokens: end.promptTokens, completionTokens: end.completionTokens, cost: end.cost ?? 0 });
+        }
         return true;
       } catch (error) {
         console.error(`Final write of reply ${messageId} failed, retries included:`, error);

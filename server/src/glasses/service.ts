@@ -38,7 +38,7 @@ export class GlassesFailure extends Error {
   override name = "GlassesFailure";
   constructor(
     readonly status: number,
-    readonly code: "NO_MODEL" | "MODEL_SWITCHED_OFF" | "SPEECH_UNAVAILABLE" | "TRANSCRIPTION_FAILED" | "PROVIDER_FAILED" | "DATABASE_UNAVAILABLE",
+    readonly code: "NO_MODEL" | "MODEL_SWITCHED_OFF" | "SPEECH_UNAVAILABLE" | "TRANSCRIPTION_FAILED" | "PROVIDER_FAILED" | "DATABASE_UNAVAILABLE" | "BUDGET_EXCEEDED",
     readonly display: string,
     readonly detail: string,
   ) {
@@ -52,6 +52,9 @@ function asGlassesFailure(error: unknown): GlassesFailure | null {
   if (error instanceof AppError && error.code === "UNAVAILABLE") {
     return new GlassesFailure(503, "DATABASE_UNAVAILABLE", "AIUI's database is not answering. Try again in a moment.", error.message);
   }
+  if (error instanceof AppError && error.code === "BUDGET_EXCEEDED") {
+    return new GlassesFailure(402, "BUDGET_EXCEEDED", "This month's budget is spent. Ask your administrator to raise it.", error.message);
+  }
   return null;
 }
 /** Stored on the pending reply when answering broke for a reason that is not the provider's. */
@@ -62,7 +65,7 @@ export interface GlassesDependencies {
   speech: SpeechToText;
   config: Config;
   /** Holds the lease of the pending reply and writes its end (generation's reply service). */
-  replies: Pick<ReplyService, "hold" | "finishHeld">;
+  replies: Pick<ReplyService, "hold" | "finishHeld" | "checkBudget">;
   /** Long-term memory: recalled into the persona, learned from after the answer is saved. */
   memory: MemoryService;
 }
@@ -276,6 +279,8 @@ async function answer(
   const setup = await glassesSetupOf(db, userId);
   // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
   const { main, forImages } = await modelsFor(db, userId, setup);
+  // A spent budget refuses the request before speech recognition and the provider cost anything.
+  await deps.replies.checkBudget(userId, main);
 
   const heard = samples ? await transcribe(deps, samples, setup.language) : { text: "", ms: 0 };
   const spoken = saidNothing(heard.text) ? "" : heard.text;
@@ -293,6 +298,7 @@ async function answer(
   const useImageModel = request.image !== null && !main.supportsImages && forImages !== null;
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
+  if (model !== main) await deps.replies.checkBudget(userId, model);
 
   // Begun now, so that memory's reads and the request's embedding overlap the topic check
   // and the save below. The app's history: "forget that" refers to the exchange before.
@@ -303,7 +309,7 @@ async function answer(
   const { chat, replyId } = await saveExchange(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
   const release = deps.replies.hold(replyId);
   try {
-    return await answerSaved(deps, { request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms, memory });
+    return await answerSaved(deps, { userId, request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms, memory });
   } catch (error) {
     // The reply must not stay pending: a failure the wearer is told about says why, anything else says something broke.
     const failure = asGlassesFailure(error);
@@ -316,6 +322,7 @@ async function answer(
 }
 
 interface SavedExchange {
+  userId: string;
   request: GlassesRequest;
   setup: GlassesSetup;
   model: AiModel;
@@ -331,7 +338,7 @@ interface SavedExchange {
 
 /** Asks the model for the exchange whose question and pending reply are saved, and finishes the reply. */
 async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): Promise<NoaResponse> {
-  const { request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs, memory } = exchange;
+  const { userId, request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs, memory } = exchange;
   const timings = (llmMs: number) => ({ stt_ms: sttMs, llm_ms: llmMs, total_ms: Math.round(performance.now() - started) });
 
   const remembered = await memory.recall();
@@ -395,7 +402,7 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
     usageEstimated: answer.usageEstimated,
     cost: costOf(model, answer.promptTokens, answer.completionTokens),
     latencyMs: answer.ms,
-  });
+  }, { userId, model, source: "GLASSES" });
   if (text === whole) memory.learn(text, replyId);
 
   const response: NoaResponse = {

@@ -6,7 +6,7 @@ import { builder } from "./builder.ts";
 import { type GraphQLContext, requireViewer } from "./context.ts";
 import { openCursor, page, prismaPage, sealCursor } from "./pages.ts";
 
-const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
+export const ChatSourceEnum = builder.enumType("ChatSource", { values: ["WEB", "API", "GLASSES"] as const });
 const MessageRoleEnum = builder.enumType("MessageRole", { values: ["SYSTEM", "USER", "ASSISTANT"] as const });
 export const MessageStatusEnum = builder.enumType("MessageStatus", { values: ["COMPLETE", "STREAMING", "FAILED", "CANCELLED"] as const });
 

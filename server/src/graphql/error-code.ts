@@ -17,6 +17,7 @@ const MEANING: Record<Code, string> = {
   BAD_USER_INPUT: "The input was refused; `extensions.field` names the field when one is to blame.",
   RATE_LIMITED: "Too many attempts: wait and try again.",
   CONFLICT: "It clashes with what is there: an email already in use, a reply still being written.",
+  BUDGET_EXCEEDED: "A monthly budget (the user's, or a shared model's) is spent; `extensions.budget` has the figures {scope, limit, spent, resetsAt, modelName}. Nothing was sent to the provider.",
   UNAVAILABLE: "The database is not answering (down, too slow, full or read-only): try again in a moment.",
   INTERNAL_SERVER_ERROR: "Something unexpected failed on the server; the message says no more.",
 };

@@ -10,4 +10,6 @@ import "./memory.ts";
 import "./attachment.ts";
 import "./reply.ts";
 import "./search.ts";
+import "./usage.ts";
+import "./admin.ts";
 import "./error-code.ts";

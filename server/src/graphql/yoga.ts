@@ -42,6 +42,7 @@ function maskError(error: unknown): Error {
         code: original.code,
         ...(original.field ? { field: original.field } : {}),
         ...(original.fields && Object.keys(original.fields).length > 1 ? { fields: original.fields } : {}),
+        ...original.details,
       },
       path: error instanceof GraphQLError ? error.path : undefined,
     });

@@ -43,6 +43,7 @@ const TYPES: Record<AppError["code"], { type: string; code: string | null }> = {
   RATE_LIMITED: { type: "requests", code: "rate_limit_exceeded" },
   CONFLICT: { type: "invalid_request_error", code: "conflict" },
   UNAVAILABLE: { type: "server_error", code: "unavailable" },
+  BUDGET_EXCEEDED: { type: "insufficient_quota", code: "budget_exceeded" },
 };
 
 /** Any failure as an OpenAIError; unexpected ones are logged once and masked. */
