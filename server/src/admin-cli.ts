@@ -8,14 +8,16 @@
  *
  * Without --password-stdin a one-time link (an hour) is printed, to open in a browser; with
  * it, the password is read from standard input (never from the command line, which other
- * users of the machine can see). Changing a password ends every session of the account.
+ * users of the machine can see). Changing a password ends every session of the account; with
+ * REDIS_URL set, running servers hear of it at once (without, within their session cache's minute).
  */
-import { commandLineAccounts } from "./accounts/index.ts";
+import { commandLineAccounts, IDENTITY_TOPIC } from "./accounts/index.ts";
 import { openDatabase } from "./db/client.ts";
 import { ensureDataDir } from "./db/data-dir.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { ConfigError, parseConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { Redis } from "ioredis";
 
 const USAGE = `Usage:
   bun run admin list-users
@@ -55,10 +57,19 @@ async function passwordFromStdin(): Promise<string | undefined> {
 
 ensureDataDir(config);
 const database = await openDatabase(config.database.url, config.database.provider, { timeoutMs: 0 });
+// Running servers remember sessions and users for a minute; told over Redis (the replies' bus:
+// JSON on the topic's channel, generation/bus.ts), they forget them now.
+const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true }) : null;
+async function tellRunningServers(userId: string): Promise<void> {
+  if (!redis) return;
+  await redis.publish(IDENTITY_TOPIC, JSON.stringify({ userId })).catch((error: Error) => {
+    console.error(`Running servers could not be told over Redis (${error.message}); they notice within a minute.`);
+  });
+}
 try {
   await applyMigrations(database.db, database.provider, () => {});
   const baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
-  const accounts = commandLineAccounts(database.db, baseUrl);
+  const accounts = commandLineAccounts(database.db, baseUrl, tellRunningServers);
   if (command === "list-users") {
     const users = await accounts.listUsers();
     if (users.length === 0) console.log("No accounts yet: the first to sign up becomes the administrator (or use create-admin).");
@@ -86,4 +97,5 @@ try {
   throw error;
 } finally {
   await database.close();
+  await redis?.quit().catch(() => {});
 }

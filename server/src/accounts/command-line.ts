@@ -20,7 +20,11 @@ export interface AccountRow {
   sessions: number;
 }
 
-export function commandLineAccounts(rootDb: Db, baseUrl: string) {
+/**
+ * `userChanged` is told the id of every account whose password or role changed, so running
+ * servers can drop what they remember of it (admin-cli.ts sends it over Redis when set).
+ */
+export function commandLineAccounts(rootDb: Db, baseUrl: string, userChanged: (userId: string) => Promise<void> | void = () => {}) {
   async function userByEmail(raw: string) {
     const user = await rootDb.user.findUnique({ where: { email: normalizeEmail(raw) } });
     if (!user) throw new AppError("NOT_FOUND", `No account has the email ${raw}.`);
@@ -34,6 +38,7 @@ export function commandLineAccounts(rootDb: Db, baseUrl: string) {
       rootDb.user.update({ where: { id: user.id }, data: { passwordHash } }),
       rootDb.session.deleteMany({ where: { userId: user.id } }),
     ]);
+    await userChanged(user.id);
   }
 
   return {
@@ -65,6 +70,7 @@ export function commandLineAccounts(rootDb: Db, baseUrl: string) {
       const created = !user;
       if (user) {
         user = await rootDb.user.update({ where: { id: user.id }, data: { role: "ADMIN" } });
+        await userChanged(user.id);
       } else {
         const displayName = checkDisplayName(options.name, address);
         if (options.password !== undefined) checkNewPassword(options.password, { email: address, displayName });

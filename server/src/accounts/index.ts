@@ -14,6 +14,7 @@ export {
 export { type Accounts, createAccounts } from "./service.ts";
 export {
   bearerToken,
+  IDENTITY_TOPIC,
   type Identity,
   type InvalidationChannel,
   presentedToken,
