@@ -61,12 +61,13 @@ export async function getChat(db: Db, id: string): Promise<Chat> {
 export function createChat(
   db: Db,
   ownerId: string,
-  input: { title?: string | null; modelId?: string | null; source?: ChatSource },
+  input: { title?: string | null; modelId?: string | null; source?: ChatSource; firstMessage?: string },
 ): Promise<Chat> {
   return db.chat.create({
     data: {
       userId: ownerId,
-      title: input.title == null ? DEFAULT_CHAT_TITLE : checkTitle(input.title),
+      // `firstMessage`: a chat started with its first message is named after it at once, as a title nobody chose.
+      title: input.title != null ? checkTitle(input.title) : input.firstMessage ? titleFromMessage(input.firstMessage) : DEFAULT_CHAT_TITLE,
       titleSetByUser: input.title != null,
       modelId: input.modelId ?? null,
       source: input.source ?? "WEB",

@@ -13,7 +13,7 @@
  * ends rows whose lease ran out, so a dead writer never locks a chat.
  */
 import type { ImageUpload } from "../attachments/index.ts";
-import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, type MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
+import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, ChatSource, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
@@ -204,6 +204,14 @@ export function createReplyService(deps: ReplyServiceDeps) {
     }).catch((error) => console.error("Counting a reply's usage failed:", error));
   }
 
+  /** A reply's row as its followers read it, through `db` (the viewer's fence). */
+  const storedReply = (db: Db, messageId: string) => async () => {
+    const row = await db.message.findUnique({ where: { id: messageId } });
+    // Ended here, but the database has not taken the end yet: a late follower gets the end the others got.
+    const unwritten = row?.status === "STREAMING" ? unwrittenEnds.get(row.id) : undefined;
+    return row && unwritten ? { ...row, status: "FAILED" as const, error: unwritten } : row;
+  };
+
   /** The chat with its current model, in one read (the send path is the time to first token). */
   async function chatWithModel(db: Db, chatId: string): Promise<Chat & { model: AiModel | null }> {
     const chat = await db.chat.findUnique({ where: { id: chatId }, include: { model: true } });
@@ -263,7 +271,9 @@ export function createReplyService(deps: ReplyServiceDeps) {
    * still being written there (one from before the claim column, or a glasses exchange in
    * a chat it just created): then CONFLICT. The send path is the time to first token.
    */
-  async function idleTree(db: Db, chatId: string): Promise<MessageTree> {
+  async function idleTree(db: Db, chatId: string, createdHere = false): Promise<MessageTree> {
+    // A chat this request just created has no messages: nothing to read.
+    if (createdHere) return new MessageTree(chatId, []);
     const tree = await loadTree(db, chatId);
     if (tree.streaming) throw new AppError("CONFLICT", REPLY_IN_PROGRESS);
     return tree;
@@ -347,26 +357,29 @@ export function createReplyService(deps: ReplyServiceDeps) {
         options?: ReplyOptions;
         /** Where a new chat comes from (default WEB; the /v1 API starts API chats). */
         source?: ChatSource;
+        /** The model `modelId` names, when the caller has just read it through `db` (saves reading it again). */
+        model?: AiModel;
       },
     ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
       const images = input.images ?? [];
       let chat: Chat & { model: AiModel | null };
+      const isNewChat = input.chatId == null;
       if (input.chatId == null) {
         if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
-        const model = await getModel(db, input.modelId);
+        const model = input.model?.id === input.modelId ? input.model : await getModel(db, input.modelId);
         if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
-        // Untitled, like any new chat: the first message names it below, as a title nobody chose.
-        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id, source: input.source })), model };
+        // Named after its first message from the start, as a title nobody chose (a rename wins over it).
+        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id, source: input.source, firstMessage: content })), model };
       } else {
         chat = await chatWithModel(db, input.chatId);
       }
       const model = await modelFor(db, chat, input.modelId);
       const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, locked) => {
-        const tree = await idleTree(tx, chat.id);
+        const tree = await idleTree(tx, chat.id, isNewChat);
         const parentId = tree.leaf(locked.currentLeafId)?.id ?? null;
         const asked = await asking(tx, chat, model, tree, { parentId, content, images });
-        if (!tree.hasUserMessage()) {
+        if (!isNewChat && !tree.hasUserMessage()) {
           // Only a title nobody chose: a rename, even one a moment ago, wins. (The chat's
           // row is locked by this transaction, so `locked` holds any rename before it.)
           await tx.chat.updateMany({ where: { id: chat.id, title: DEFAULT_CHAT_TITLE, titleSetByUser: false }, data: { title: titleFromMessage(content) } });
@@ -459,15 +472,18 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
     /** The events of a reply for a viewer: NOT_FOUND unless their fence lets them read it. */
     async follow(db: Db, messageId: string): Promise<AsyncIterableIterator<ReplyEvent>> {
-      const read = async () => {
-        const row = await db.message.findUnique({ where: { id: messageId } });
-        // Ended here, but the database has not taken the end yet: a late follower gets the end the others got.
-        const unwritten = row?.status === "STREAMING" ? unwrittenEnds.get(row.id) : undefined;
-        return row && unwritten ? { ...row, status: "FAILED" as const, error: unwritten } : row;
-      };
+      const read = storedReply(db, messageId);
       const message = await read();
       if (!message) throw notFound("Message");
       return hub.follow(message, read);
+    },
+
+    /**
+     * The events of the reply `sendMessage` just returned to this caller: it is theirs and
+     * being written here, so nothing is read first (the /v1 API answers from it).
+     */
+    followSent(db: Db, reply: Message): AsyncIterableIterator<ReplyEvent> {
+      return hub.follow(reply, storedReply(db, reply.id));
     },
 
     /**

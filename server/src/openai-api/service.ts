@@ -43,10 +43,15 @@ export function modelEntry(model: AiModel) {
   return { id: model.name, object: "model" as const, created: unixSeconds(model.createdAt), owned_by: "aiui" };
 }
 
-/** By name (what /v1/models lists), else by AIUI's id; switched-off models are not found. */
+/**
+ * By name (what /v1/models lists; the oldest of a shared name), else by AIUI's id; switched-off
+ * models are not found. One row read through the fence, which then knows it is the caller's.
+ */
 export async function findApiModel(db: Db, name: string): Promise<AiModel> {
-  const models = await listApiModels(db);
-  const model = models.find((m) => m.name === name) ?? models.find((m) => m.id === name);
+  const oldestFirst = [{ createdAt: "asc" as const }, { id: "asc" as const }];
+  const model =
+    (await db.aiModel.findFirst({ where: { active: true, name }, orderBy: oldestFirst })) ??
+    (await db.aiModel.findFirst({ where: { active: true, id: name }, orderBy: oldestFirst }));
   if (!model) {
     throw new AppError("NOT_FOUND", `The model "${name}" does not exist or is switched off: GET /v1/models lists yours.`, "model");
   }
@@ -231,12 +236,13 @@ export async function startCompletion(
     chatId: chat?.id ?? null,
     source: "API",
     modelId: model.id,
+    model,
     content: question.text,
     images: images.at(-1)!,
     options: { temperature: request.temperature, maxTokens: request.maxTokens, stop: request.stop },
   });
   const chatId = sent.chat.id;
-  const events = relay(await deps.replies.follow(db, sent.reply.id), async (text) => {
+  const events = relay(deps.replies.followSent(db, sent.reply), async (text) => {
     await db.chat.update({ where: { id: chatId }, data: { apiThreadKey: threadKey([...prints, fingerprintOf({ role: "ASSISTANT", text, images: 0 })]) } });
   });
   return { chatId, replyId: sent.reply.id, model, created, events };
