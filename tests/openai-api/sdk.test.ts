@@ -241,6 +241,30 @@ describe("errors, in OpenAI's shape", () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
+  test("a spent monthly budget refuses with 402 budget_exceeded before anything is stored or sent", async () => {
+    const ada_ = await app.db.user.findUniqueOrThrow({ where: { email: "ada@example.com" } });
+    await app.db.user.update({ where: { id: ada_.id }, data: { monthlyBudget: 0 } });
+    try {
+      const [chats, messages, asked] = [await app.db.chat.count(), await app.db.message.count(), fake.requests.length];
+      for (const messages_ of [
+        [{ role: "user" as const, content: "One question" }],
+        [
+          { role: "user" as const, content: "A history" },
+          { role: "assistant" as const, content: "Yes" },
+          { role: "user" as const, content: "Then a question" },
+        ],
+      ]) {
+        const error = (await sdk.chat.completions.create({ model: "Echo", messages: messages_ }).catch((e) => e)) as APIError;
+        expect(error.status).toBe(402);
+        expect((error.error as any).code).toBe("budget_exceeded");
+        expect(error.message).toContain("monthly budget");
+      }
+      expect([await app.db.chat.count(), await app.db.message.count(), fake.requests.length]).toEqual([chats, messages, asked]);
+    } finally {
+      await app.db.user.update({ where: { id: ada_.id }, data: { monthlyBudget: null } });
+    }
+  });
+
   test("no token, a token of another scope, and another user's chat id", async () => {
     const anonymous = new OpenAI({ apiKey: "aiui_pat_not-a-token", baseURL: `${base}/v1`, maxRetries: 0 });
     expect(await anonymous.models.list().catch((e) => e)).toBeInstanceOf(OpenAI.AuthenticationError);

@@ -369,12 +369,14 @@ export function createReplyService(deps: ReplyServiceDeps) {
         if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
         const model = input.model?.id === input.modelId ? input.model : await getModel(db, input.modelId);
         if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+        // Before the chat is made: a refused request leaves nothing behind.
+        await checkBudget(rootDb, input.ownerId, model);
         // Named after its first message from the start, as a title nobody chose (a rename wins over it).
         chat = { ...(await createChat(db, input.ownerId, { modelId: model.id, source: input.source, firstMessage: content })), model };
       } else {
         chat = await chatWithModel(db, input.chatId);
       }
-      const model = await modelFor(db, chat, input.modelId);
+      const model = isNewChat && chat.model ? chat.model : await modelFor(db, chat, input.modelId);
       const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, locked) => {
         const tree = await idleTree(tx, chat.id, isNewChat);
         const parentId = tree.leaf(locked.currentLeafId)?.id ?? null;
@@ -486,13 +488,13 @@ export function createReplyService(deps: ReplyServiceDeps) {
       return hub.follow(reply, storedReply(db, reply.id));
     },
 
+    /** BUDGET_EXCEEDED when `userId` may not start a request to `model` now (the glasses ask before transcribing). */
+    checkBudget: (userId: string, model: AiModel) => checkBudget(rootDb, userId, model),
+
     /**
      * For a reply row written outside the hub (a glasses exchange waits for the whole
      * answer): its lease is renewed until the returned function is called.
      */
-    /** BUDGET_EXCEEDED when `userId` may not start a request to `model` now (the glasses ask before transcribing). */
-    checkBudget: (userId: string, model: AiModel) => checkBudget(rootDb, userId, model),
-
     hold(messageId: string): () => void {
       held.add(messageId);
       return () => held.delete(messageId);

@@ -206,6 +206,8 @@ export async function startCompletion(
     chat = await db.chat.findFirst({ where: { apiThreadKey: threadKey(earlier) }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
   }
 
+  // Earlier messages are stored before the reply service is asked: a spent budget must refuse first.
+  if (chat !== null || earlier.length > 0) await deps.replies.checkBudget(userId, model);
   // A new conversation of one question: the reply service starts the chat itself (fewest statements).
   const isNew = chat === null;
   if (isNew && earlier.length > 0) chat = await createChat(db, userId, { modelId: model.id, source: "API" });
