@@ -160,6 +160,36 @@ describe("chat completions", () => {
     expect(lastProviderChat().messages.map((m: any) => m.role)).toEqual(["system", "system", "user"]);
   });
 
+  test("an API chat can be continued in the web UI; the tool's next turn then becomes a version beside the web's", async () => {
+    fake.scriptNext({ text: "Ready." });
+    const first = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Start a list" }] }).withResponse();
+    const chatId = first.response.headers.get("x-aiui-chat-id")!;
+    // In the web UI (GraphQL, the session cookie), the user carries on in the API chat.
+    fake.scriptNext({ text: "Added milk." });
+    const web = await ada.data(`mutation($c: ID!) { sendMessage(chatId: $c, content: "Add milk") { reply { id } } }`, { c: chatId });
+    expect((await settled(app, web.sendMessage.reply.id)).content).toBe("Added milk.");
+    // The tool still holds the conversation without the web's turn: it continues the same chat,
+    // its turn a version beside the web's (both kept, the tool's shown), and its provider never sees "Add milk".
+    fake.scriptNext({ text: "Added eggs." });
+    const next = await sdk.chat.completions
+      .create({
+        model: "Echo",
+        messages: [
+          { role: "user", content: "Start a list" },
+          { role: "assistant", content: "Ready." },
+          { role: "user", content: "Add eggs" },
+        ],
+      })
+      .withResponse();
+    expect(next.response.headers.get("x-aiui-chat-id")).toBe(chatId);
+    expect(lastProviderChat().messages.slice(1).map((m: any) => m.content)).toEqual(["Start a list", "Ready.", "Add eggs"]);
+    const chat = await chatRow(chatId);
+    const byContent = new Map(chat.messages.map((m) => [m.content, m]));
+    expect(byContent.get("Add eggs")!.parentId).toBe(byContent.get("Ready.")!.id);
+    expect(byContent.get("Add milk")!.parentId).toBe(byContent.get("Ready.")!.id);
+    expect(chat.currentLeafId).toBe(byContent.get("Added eggs.")!.id);
+  });
+
   test("a reply cut by max_tokens finishes with finish_reason length, streamed or not", async () => {
     fake.scriptNext({ text: "one two three four five six seven" });
     const cut = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Count" }], max_completion_tokens: 3 });
