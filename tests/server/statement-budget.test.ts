@@ -8,8 +8,10 @@ import { SESSION_COOKIE } from "../../server/src/accounts/index.ts";
 import { hashToken, newToken } from "../../server/src/crypto/tokens.ts";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
+import { testProvider } from "../support/database.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
-import { createModel } from "../support/replies.ts";
+import { fixture } from "../support/fixtures.ts";
+import { createModel, SEND, settled } from "../support/replies.ts";
 import { listing, StatementCounter } from "../support/statements.ts";
 
 const counter = new StatementCounter();
@@ -20,13 +22,14 @@ let provider: FakeProvider;
 let ada: TestClient;
 let modelId: string;
 
+let chatId: string;
 beforeAll(async () => {
   provider = await startFakeProvider();
   app = await startTestApp({}, { statements: counter, speech: instantSpeech });
   ada = await app.signedUp("ada@example.com");
   modelId = await createModel(ada, provider.url);
   for (let i = 0; i < 25; i++) {
-    await ada.data(`mutation($input: CreateChatInput) { createChat(input: $input) { id } }`, { input: { modelId, title: `Chat ${i}` } });
+    chatId = (await ada.data(`mutation($input: CreateChatInput) { createChat(input: $input) { id } }`, { input: { modelId, title: `Chat ${i}` } })).createChat.id;
   }
 }, 60_000);
 
@@ -34,6 +37,17 @@ afterAll(async () => {
   await app.close();
   await provider.stop();
 });
+
+/**
+ * Issue 13's budgets for a send (5) and a Noa request (6, one commit) are not met yet
+ * (docs/decisions/0014-performance.md lists what the statements are and what is left): these
+ * hold the counts reached so far, so no change adds statements unnoticed. MySQL has no
+ * RETURNING: each write there is followed by a read.
+ */
+const mysql = testProvider() === "mysql";
+const SEND_STATEMENTS = mysql ? 15 : 9;
+const NOA_STATEMENTS = mysql ? 22 : 15;
+const NOA_COMMITS = mysql ? 5 : 4;
 
 const VIEWER_AND_CHATS = `{ viewer { id } chats(first: 20) { edges { node { id title } } } }`;
 
@@ -58,5 +72,46 @@ describe("GraphQL", () => {
     const { viewer, chats } = await ada.data(VIEWER_AND_CHATS);
     expect(viewer.id).toBeString();
     expect(chats.edges).toHaveLength(20);
+  });
+
+  test(`sendMessage, up to the provider being asked, is at most ${SEND_STATEMENTS} statements (was 11; target 5)`, async () => {
+    provider.script("echo", { text: "Paris.", firstTokenDelayMs: 300 });
+    let replyId = "";
+    const counted = await counter.during(async () => {
+      const asked = provider.requests.length;
+      const { sendMessage } = await ada.data(SEND, { chatId, content: "What's the capital of France?" });
+      replyId = sendMessage.reply.id;
+      while (provider.requests.length === asked) await Bun.sleep(2);
+    });
+    expect(counted.statements, listing(counted)).toBeLessThanOrEqual(SEND_STATEMENTS);
+    expect((await settled(app, replyId)).content).toBe("Paris.");
+  });
+});
+
+describe("the glasses route", () => {
+  test(`a Noa request (messages='[]') is at most ${NOA_STATEMENTS} statements and ${NOA_COMMITS} commits (target 6 and 1)`, async () => {
+    const token = (await ada.data(`mutation { createGlassesToken(name: "Frame") { secret } }`)).createGlassesToken.secret;
+    await ada.data(`mutation($input: GlassesSettingsInput!) { updateGlassesSettings(input: $input) { model { id } } }`, { input: { modelId } });
+    const audio = await fixture("noa-app-request-audio.wav");
+    const image = await fixture("noa-app-request-image.jpg");
+    const noa = () => {
+      const body = new FormData();
+      body.append("audio", new File([audio], "audio.wav"));
+      body.append("image", new File([image], "image.jpg"));
+      body.append("messages", "[]");
+      body.append("location", "");
+      body.append("time", "2025-07-02 11:29:48.054846");
+      return app.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { Authorization: `Bearer ${token}` }, body }));
+    };
+    provider.script("echo", { text: "Paris." });
+    expect((await noa()).status).toBe(200);
+    let answer: Record<string, unknown> = {};
+    const counted = await counter.during(async () => {
+      const response = await noa();
+      answer = (await response.json()) as Record<string, unknown>;
+    });
+    expect(answer.message).toBe("Paris.");
+    expect(counted.statements, listing(counted)).toBeLessThanOrEqual(NOA_STATEMENTS);
+    expect(counted.commits, listing(counted)).toBeLessThanOrEqual(NOA_COMMITS);
   });
 });

@@ -113,7 +113,8 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
               connectionTimeoutMillis: timeoutMs,
             }
           : {};
-      return new PrismaClient({ adapter: observed(new PrismaPg({ connectionString: url, ...limits })), errorFormat }) as unknown as Db;
+      const pool = await preparingPool({ connectionString: url, ...limits });
+      return new PrismaClient({ adapter: observed(new PrismaPg(pool, { disposeExternalPool: true })), errorFormat }) as unknown as Db;
     }
     case "mysql": {
       const { PrismaMariaDb } = await import("@prisma/adapter-mariadb");
@@ -135,6 +136,37 @@ async function createClient(url: string, provider: DatabaseProvider, timeoutMs: 
  */
 function sqliteAdapter(url: string, timeoutMs: number) {
   return new PrismaBunSqlite({ url, busyTimeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, SQLITE_MAX_BUSY_WAIT_MS) : 0 });
+}
+
+/** Named (prepared) statements a PostgreSQL connection keeps at most; past that, statements go unnamed. */
+const PREPARED_PER_CONNECTION = 500;
+const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
+
+/**
+ * A node-postgres pool whose connections prepare each statement once: Prisma sends the same
+ * SQL text again and again, and a named statement is parsed and planned by the server on
+ * its first use on a connection only (node-postgres remembers the names it prepared). Names
+ * come from the text, so one name never stands for two statements.
+ */
+async function preparingPool(config: import("pg").PoolConfig) {
+  const { Pool } = await import("pg");
+  const pool = new Pool(config);
+  pool.on("connect", (client) => {
+    const prepared = new Set<string>();
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (statement: unknown, ...rest: unknown[]) => {
+      const text = (statement as { text?: unknown } | null)?.text;
+      if (typeof text === "string" && !(statement as { name?: unknown }).name && PREPARABLE.test(text)) {
+        const name = `aiui_${Bun.hash(text).toString(36)}`;
+        if (prepared.has(name) || prepared.size < PREPARED_PER_CONNECTION) {
+          prepared.add(name);
+          return query({ ...(statement as object), name }, ...rest);
+        }
+      }
+      return query(statement, ...rest);
+    };
+  });
+  return pool;
 }
 
 /**

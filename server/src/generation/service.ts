@@ -37,7 +37,8 @@ export const CANCEL_TIMEOUT_MS = 5000;
 export const REDIS_READY_TIMEOUT_MS = 10_000;
 
 export interface SentMessage {
-  chat: Chat;
+  /** With its model when the send knows it (GraphQL's `chat { model }` then reads nothing). */
+  chat: Chat & { model?: AiModel | null };
   message: Message;
   reply: Message;
 }
@@ -389,7 +390,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
         return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
       });
       start(db, reply, model, chat, history, input.options);
-      return { chat: updated, message, reply };
+      // With its model (the one answering, which the claim made the chat's): `chat { model }` needs no read.
+      return { chat: { ...updated, model }, message, reply };
     },
 
     /**
