@@ -160,6 +160,19 @@ describe("chat completions", () => {
     expect(lastProviderChat().messages.map((m: any) => m.role)).toEqual(["system", "system", "user"]);
   });
 
+  test("naming a chat with the question alone continues it with its stored history (a client that keeps no history)", async () => {
+    fake.scriptNext({ text: "Noted: 42." });
+    const first = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Remember 42" }] }).withResponse();
+    const chatId = first.response.headers.get("x-aiui-chat-id")!;
+    fake.scriptNext({ text: "It was 42." });
+    const next = await sdk.chat.completions
+      .create({ model: "Echo", messages: [{ role: "user", content: "What number?" }] }, { headers: { "X-AIUI-Chat-Id": chatId } })
+      .withResponse();
+    expect(next.response.headers.get("x-aiui-chat-id")).toBe(chatId);
+    expect(lastProviderChat().messages.slice(1).map((m: any) => m.content)).toEqual(["Remember 42", "Noted: 42.", "What number?"]);
+    expect((await chatRow(chatId)).messages.map((m) => m.content)).toEqual(["Remember 42", "Noted: 42.", "What number?", "It was 42."]);
+  });
+
   test("an API chat can be continued in the web UI; the tool's next turn then becomes a version beside the web's", async () => {
     fake.scriptNext({ text: "Ready." });
     const first = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Start a list" }] }).withResponse();

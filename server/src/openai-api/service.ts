@@ -5,7 +5,8 @@
  * key and system prompt, context trimming, checkpoints, usage, cost, latency, memory) in a
  * chat with source API — and this module turns its events into OpenAI's shapes.
  *
- * Which chat: the request names one (X-AIUI-Chat-Id), or the conversation it carries is one
+ * Which chat: the request names one (X-AIUI-Chat-Id; with the question alone, the question
+ * continues the branch shown, its history taken from the chat), or the conversation it carries is one
  * this API answered before — its earlier messages hash to a chat's `apiThreadKey`, written
  * when a reply completes — or a new API chat holds it. Earlier messages the chat does not
  * have yet (a new chat; a client that changed the history) are stored first, as a branch
@@ -213,7 +214,8 @@ export async function startCompletion(
   if (isNew && earlier.length > 0) chat = await createChat(db, userId, { modelId: model.id, source: "API" });
   let agreed = 0;
   let leafId: string | null = null;
-  if (chat && !isNew) {
+  // A named chat and the question alone: a client that leaves the history to AIUI continues the branch shown.
+  if (chat && !isNew && earlier.length > 0) {
     const branch = await branchOf(db, chat);
     if (branch.streaming) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it, or name another chat.");
     while (agreed < earlier.length && agreed < branch.prints.length && sameMessage(earlier[agreed]!, branch.prints[agreed]!)) agreed++;
