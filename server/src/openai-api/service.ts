@@ -207,11 +207,14 @@ export async function startCompletion(
     chat = await db.chat.findFirst({ where: { apiThreadKey: threadKey(earlier) }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
   }
 
-  // Earlier messages are stored before the reply service is asked: a spent budget must refuse first.
-  if (chat !== null || earlier.length > 0) await deps.replies.checkBudget(userId, model);
+  // Earlier messages are stored before the reply service is asked (which checks the budget): a spent budget must refuse first.
+  const budgetBeforeStoring = () => deps.replies.checkBudget(userId, model);
   // A new conversation of one question: the reply service starts the chat itself (fewest statements).
   const isNew = chat === null;
-  if (isNew && earlier.length > 0) chat = await createChat(db, userId, { modelId: model.id, source: "API" });
+  if (isNew && earlier.length > 0) {
+    await budgetBeforeStoring();
+    chat = await createChat(db, userId, { modelId: model.id, source: "API" });
+  }
   let agreed = 0;
   let leafId: string | null = null;
   // A named chat and the question alone: a client that leaves the history to AIUI continues the branch shown.
@@ -222,6 +225,7 @@ export async function startCompletion(
     leafId = agreed > 0 ? branch.ids[agreed - 1]! : null;
     if (agreed < branch.ids.length || agreed < earlier.length) {
       // The client's history parts from the chat's: continue from the last message both have.
+      await budgetBeforeStoring();
       await storeEarlier(
         db,
         chat,

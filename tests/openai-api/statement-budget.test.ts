@@ -1,0 +1,59 @@
+/**
+ * What one /v1/chat/completions request sends to the database, counted at the driver
+ * (tests/support/statements.ts) on the real app and database: a new conversation answered
+ * in full (token, model, budget, the chat, the question and reply, the usage row, the final
+ * write, the thread key), and the next turn of it. Over budget, the test lists the statements.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { testProvider } from "../support/database.ts";
+import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { createModel } from "../support/replies.ts";
+import { listing, StatementCounter } from "../support/statements.ts";
+
+const counter = new StatementCounter();
+let app: TestApp;
+let provider: FakeProvider;
+let sdk: OpenAI;
+
+beforeAll(async () => {
+  provider = await startFakeProvider();
+  app = await startTestApp({}, { statements: counter });
+  const ada = await app.signedUp("ada@example.com");
+  await createModel(ada, provider.url, { name: "Echo" });
+  const { createAccessToken } = await ada.data(`mutation { createAccessToken(input: { name: "sdk", scopes: [OPENAI] }) { secret } }`);
+  sdk = new OpenAI({ apiKey: createAccessToken.secret, baseURL: `${await app.listen()}/v1`, maxRetries: 0 });
+  // The token's first use writes its last use (then once a minute): not part of what is counted.
+  provider.script("echo", { text: "Warm." });
+  await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Warm up" }] });
+}, 60_000);
+
+afterAll(async () => {
+  await app.close();
+  await provider.stop();
+});
+
+/** The counts reached (MySQL has no RETURNING: each write there is followed by a read). */
+const mysql = testProvider() === "mysql";
+const NEW_CONVERSATION = mysql ? 26 : 13;
+const NEXT_TURN = mysql ? 32 : 20;
+
+test(`a new conversation, answered in full, is at most ${NEW_CONVERSATION} statements; its next turn at most ${NEXT_TURN}`, async () => {
+  provider.script("echo", { text: "Paris." });
+  const first = await counter.during(() => sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Capital of France?" }] }));
+  expect(first.statements, listing(first)).toBeLessThanOrEqual(NEW_CONVERSATION);
+  provider.script("echo", { text: "Berlin." });
+  const next = await counter.during(() =>
+    sdk.chat.completions.create({
+      model: "Echo",
+      messages: [
+        { role: "user", content: "Capital of France?" },
+        { role: "assistant", content: "Paris." },
+        { role: "user", content: "And Germany?" },
+      ],
+    }),
+  );
+  expect(next.statements, listing(next)).toBeLessThanOrEqual(NEXT_TURN);
+  console.log(`/v1 statements: new conversation ${first.statements}, next turn ${next.statements}`);
+});
