@@ -15,7 +15,9 @@
  *                   provider's receipt of the request) minus the median of the same chunk's
  *                   (arrival direct − receipt) over the direct streams. p50 and p99 over all
  *                   chunks, and over those that arrive once every stream is running.
- *   DB writes       per streamed reply through /v1, by kind (on asking, checkpoints, final),
+ *   DB writes       per streamed reply through /v1, by kind (checkpoints, the final write of
+ *                   the reply, and the others: the chat, question, reply, the chat's lock and
+ *                   leaf, the usage row, the thread key),
  *                   and checkpoints per second while streaming (web replies' rule: ≤ 1/s).
  *
  * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000 --ramp=1000
@@ -253,7 +255,7 @@ const streaming = {
   addedLatencyPerChunkMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
   addedLatencyPerChunkOnceAllRunMs: { p50: round(percentile(steady, 50)), p99: round(percentile(steady, 99)), chunks: steady.length },
   dbWritesPerStreamedReply: {
-    onAsking: round(writes.setup / replies, 2),
+    other: round(writes.setup / replies, 2),
     checkpoints: round(writes.checkpoint / replies, 2),
     final: round(writes.final / replies, 2),
     total: round((writes.setup + writes.checkpoint + writes.final) / replies, 2),
@@ -266,7 +268,7 @@ console.log(
   `\nstreaming (${STREAMS} concurrent streams, ${ROUNDS} rounds each way):` +
     `\n  added latency per chunk   p50 ${streaming.addedLatencyPerChunkMs.p50} ms   p99 ${streaming.addedLatencyPerChunkMs.p99} ms   (max ${streaming.addedLatencyPerChunkMs.max} ms)` +
     `\n    once all streams run    p50 ${streaming.addedLatencyPerChunkOnceAllRunMs.p50} ms   p99 ${streaming.addedLatencyPerChunkOnceAllRunMs.p99} ms   (${streaming.addedLatencyPerChunkOnceAllRunMs.chunks} chunks)` +
-    `\n  DB writes per reply       ${streaming.dbWritesPerStreamedReply.onAsking} on asking, ${streaming.dbWritesPerStreamedReply.checkpoints} checkpoints, ${streaming.dbWritesPerStreamedReply.final} final (${streaming.dbWritesPerStreamedReply.total} in all; ${streaming.dbWritesPerStreamedReply.reads} reads)` +
+    `\n  DB writes per reply       ${streaming.dbWritesPerStreamedReply.other} others (chat, messages, usage, thread key), ${streaming.dbWritesPerStreamedReply.checkpoints} checkpoints, ${streaming.dbWritesPerStreamedReply.final} final (${streaming.dbWritesPerStreamedReply.total} in all; ${streaming.dbWritesPerStreamedReply.reads} reads)` +
     `\n  checkpoints/stream/s      ${streaming.checkpointsPerStreamPerSecond} (web replies' rule: at most 1 per STREAM_CHECKPOINT_MS)` +
     `\n  server peak RSS           ${streaming.serverPeakRssMiB} MiB`,
 );
