@@ -6,6 +6,7 @@
  * (fp32) and a random-weight model of whisper-base's real shape (q8), as bench/stt.ts uses
  * (no real weights can be downloaded here; memory depends on shapes, not values).
  * Target (issue 13): under 600 MB after use with base q8. Writes bench/results/whisper-memory.json.
+ * BENCH_MALLOC_ARENA_MAX=N starts the servers with MALLOC_ARENA_MAX=N (glibc's malloc arenas).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -42,7 +43,7 @@ async function server(env: Record<string, string>) {
   await createModel(database.db, createSecretBox(key), user.id, { name: "Echo", providerModelId: "echo", baseUrl: provider.url }, config.providerNetwork);
   const { secret } = await createAccessToken(database.db, user.id, { name: "bench", scopes: ["glasses"] });
   await database.close();
-  const process = await startServerProcess({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: url, ENCRYPTION_KEY: key.toString("base64"), ...env }, 120_000);
+  const process = await startServerProcess({ NODE_ENV: "production", DATA_DIR: dir, DATABASE_URL: url, ENCRYPTION_KEY: key.toString("base64"), ...(Bun.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: Bun.env.BENCH_MALLOC_ARENA_MAX } : {}), ...env }, 120_000);
   return {
     process,
     async noa() {
