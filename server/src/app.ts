@@ -47,7 +47,11 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
   return {
     config,
     accounts,
-    admin: createAdministration(db, { signupInitiallyOpen: config.auth.signupOpen, identity: accounts.identity }),
+    admin: createAdministration(db, {
+      signupInitiallyOpen: config.auth.signupOpen,
+      identity: accounts.identity,
+      models: { secrets, network: config.providerNetwork },
+    }),
     secrets,
     memory,
     cursors: createCursorSigner(encryptionKey),

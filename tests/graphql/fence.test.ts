@@ -24,6 +24,7 @@ let sessionId: string;
 let inviteId: string;
 let otherId: string;
 let victimId: string;
+let sharedFixtureId: string;
 
 type Who = "owner" | "other" | "anonymous";
 type Outcome = "ok" | "NOT_FOUND" | "UNAUTHENTICATED" | "EMPTY" | "BAD_USER_INPUT" | "CONFLICT" | "FORBIDDEN";
@@ -51,6 +52,8 @@ afterAll(() => app.close());
 
 /** Fresh data per row: destructive rows (delete) must not affect the next one. */
 async function ownerFixtures() {
+  // Model names are unique per user: the previous row's "Mine" goes first.
+  await app.db.aiModel.deleteMany({ where: { shared: false, name: { in: ["Mine", "Renamed", "N"] } } });
   const model = await owner.data(
     `mutation { createModel(input: { name: "Mine", providerModelId: "m", baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-owner-secret" }) { id } }`,
   );
@@ -68,6 +71,12 @@ async function ownerFixtures() {
   sessionId = (await app.db.session.create({ data: { tokenHash: crypto.randomUUID(), userId: ownerId, expiresAt, userAgent: "Owner's phone" } })).id;
   // Directly: the signUp row leaves the owner's client signed in as the new (non-admin) account.
   victimId = (await app.db.user.upsert({ where: { email: "victim@example.com" }, create: { email: "victim@example.com", passwordHash: "x", displayName: "Victim" }, update: {} })).id;
+  // Shared with nobody yet: it shows in nobody's lists.
+  sharedFixtureId = (
+    await app.db.aiModel.create({
+      data: { userId: ownerId, shared: true, name: `Shared ${crypto.randomUUID()}`, providerModelId: "m", baseUrl: "http://127.0.0.1:9/v1", apiKeyLast4: "LAST" },
+    })
+  ).id;
   inviteId = (await app.db.invite.create({ data: { tokenHash: crypto.randomUUID(), note: "fixture", expiresAt: new Date(Date.now() + 3_600_000) } })).id;
 }
 
@@ -241,6 +250,32 @@ const rows: Row[] = [
     operation: () => ({ query: `mutation($id: ID!) { deleteUser(id: $id, confirmEmail: "victim@example.com") { email } }`, variables: { id: victimId } }),
     expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
     check: (d) => expect(d.deleteUser.email).toBe("victim@example.com"),
+  },
+  {
+    field: "sharedModels",
+    operation: () => ({ query: `{ sharedModels { id apiKeyLast4 } }` }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.sharedModels.map((m: { id: string }) => m.id)).toContain(sharedFixtureId),
+  },
+  {
+    field: "createSharedModel",
+    operation: () => ({
+      query: `mutation($n: String!) { createSharedModel(input: { name: $n, providerModelId: "m", baseUrl: "https://x.example/v1", apiKey: "sk-shared-1234" }) { apiKeyLast4 sharedWithAll } }`,
+      variables: { n: `Team ${crypto.randomUUID()}` },
+    }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.createSharedModel).toEqual({ apiKeyLast4: "1234", sharedWithAll: false }),
+  },
+  {
+    field: "updateSharedModel",
+    operation: () => ({ query: `mutation($id: ID!) { updateSharedModel(id: $id, input: { description: "Changed" }) { description } }`, variables: { id: sharedFixtureId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+    check: (d) => expect(d.updateSharedModel.description).toBe("Changed"),
+  },
+  {
+    field: "deleteSharedModel",
+    operation: () => ({ query: `mutation($id: ID!) { deleteSharedModel(id: $id) }`, variables: { id: sharedFixtureId } }),
+    expect: { owner: "ok", other: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
   },
   {
     field: "invites",
@@ -533,10 +568,49 @@ describe.each(rows.map((row) => [row.field, row] as const))("%s", (_field, row) 
         expect(await app.db.passwordReset.count({ where: { userId: ownerId, createdById: { not: ownerId } } })).toBe(0);
         expect(await app.db.invite.count({ where: { id: inviteId } })).toBe(1);
         expect(await app.db.user.count({ where: { id: victimId } })).toBe(1);
+        expect((await app.db.aiModel.findUnique({ where: { id: sharedFixtureId } }))?.description).toBe("");
         expect(await app.db.user.count({ where: { id: ownerId, role: "ADMIN", deactivatedAt: null, monthlyBudget: null } })).toBe(1);
       }
     });
   }
+});
+
+describe("a shared model (global, admin-written): another user reads and uses it, never its key, and cannot write it", () => {
+  let sharedId: string;
+  beforeAll(async () => {
+    await clientFor("owner");
+    sharedId = (
+      await app.db.aiModel.create({
+        data: { userId: ownerId, shared: true, sharedWithAll: true, name: "Shared to all", providerModelId: "m", baseUrl: "http://127.0.0.1:9/v1", apiKeyCiphertext: "sealed", apiKeyLast4: "LAST" },
+      })
+    ).id;
+  });
+  afterAll(() => app.db.aiModel.deleteMany({ where: { id: sharedId } }));
+
+  test("reads: listed and readable, with no part of its key", async () => {
+    const listed = await other.data(`query($id: ID!) { models { id shared apiKeyLast4 hasApiKey } model(id: $id) { apiKeyLast4 } }`, { id: sharedId });
+    expect(listed.models.find((m: { id: string }) => m.id === sharedId)).toEqual({ id: sharedId, shared: true, apiKeyLast4: null, hasApiKey: true });
+    expect(listed.model.apiKeyLast4).toBeNull();
+  });
+
+  test("uses: a chat and the glasses settings may point at it", async () => {
+    expect((await other.request(`mutation($m: ID) { createChat(input: { modelId: $m }) { model { id } } }`, { m: sharedId })).data?.createChat.model.id).toBe(sharedId);
+    expect((await other.request(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m }) { model { id } } }`, { m: sharedId })).errors).toBeUndefined();
+  });
+
+  test("writes: updateModel, deleteModel and a connection test with its key are FORBIDDEN; anonymous is UNAUTHENTICATED", async () => {
+    for (const client of [other, app.client()]) {
+      const expected = client === other ? "FORBIDDEN" : "UNAUTHENTICATED";
+      for (const query of [
+        `mutation($id: ID!) { updateModel(id: $id, input: { name: "Mine now" }) { id } }`,
+        `mutation($id: ID!) { deleteModel(id: $id) }`,
+        `mutation($id: ID) { testModelConnection(input: { modelId: $id }) { ok } }`,
+      ]) {
+        expect((await client.request(query, { id: sharedId })).errors?.[0]?.extensions?.code).toBe(expected);
+      }
+    }
+    expect((await app.db.aiModel.findUniqueOrThrow({ where: { id: sharedId } })).name).toBe("Shared to all");
+  });
 });
 
 test("an id that does not exist answers exactly like another user's id", async () => {

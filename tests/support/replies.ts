@@ -11,9 +11,11 @@ export const SEND = `mutation($chatId: ID!, $content: String!, $modelId: ID) {
 
 export const MESSAGE_FIELDS = "id role content status error promptTokens completionTokens usageEstimated cost firstTokenMs latencyMs";
 
+/** Model names are unique per user: each model this makes is "Fake" with a number unless named. */
+let modelsMade = 0;
 export async function createModel(client: TestClient, baseUrl: string, input: Record<string, unknown> = {}): Promise<string> {
   const result = await client.data(`mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`, {
-    input: { name: "Fake", providerModelId: "echo", baseUrl, apiKey: "sk-test-key", ...input },
+    input: { name: `Fake ${++modelsMade}`, providerModelId: "echo", baseUrl, apiKey: "sk-test-key", ...input },
   });
   return result.createModel.id;
 }

@@ -33,7 +33,16 @@ type References = Record<string, { model: Referable; relation: string; label: st
 
 export type FenceRule =
   | { kind: "self" }
-  | { kind: "owned"; references: References; createThroughFence: boolean }
+  | {
+      kind: "owned";
+      references: References;
+      createThroughFence: boolean;
+      /**
+       * Global, admin-written rows among them: those this selects (for the user) are readable
+       * and usable too, but not writable (writes and the owner's own reads see `own` rows only).
+       */
+      shared?: { readable: (userId: string) => object; own: object; createdAs: Record<string, unknown> };
+    }
   | { kind: "through"; where: (userId: string) => object; references: References }
   | { kind: "global"; where?: (userId: string) => object }
   | { kind: "admin" };
@@ -46,6 +55,17 @@ const modelRef = (relation: string) => ({ model: "aiModel" as const, relation, l
 const chatRef = (relation: string) => ({ model: "chat" as const, relation, label: "Chat" });
 const owned = (references: References = {}, createThroughFence = true): FenceRule => ({ kind: "owned", references, createThroughFence });
 
+/**
+ * Shared models (docs/decisions/0017-administration.md): an administrator's rows marked
+ * shared, offered to everyone or to the users granted them. Through the fence a user reads
+ * and uses them and never writes them; administrators manage them through admin/.
+ */
+const SHARED_MODELS = {
+  readable: (userId: string) => ({ shared: true, OR: [{ sharedWithAll: true }, { grants: { some: { userId } } }] }),
+  own: { shared: false },
+  createdAs: { shared: false, sharedWithAll: false, monthlyBudget: null },
+};
+
 /** Every Prisma model, by its schema name. tests/accounts/fence-rules.test.ts checks none is missing. */
 export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   User: { kind: "self" },
@@ -53,7 +73,8 @@ export const FENCE_RULES: Readonly<Record<string, FenceRule>> = {
   Session: owned({}, false),
   // Made and used by the accounts service (unfenced); through the fence a user sees only their own (hashes, never a secret).
   PasswordReset: owned({}, false),
-  AiModel: owned(),
+  // A user's own models, and the shared ones offered to them (read and use only).
+  AiModel: { ...(owned() as Extract<FenceRule, { kind: "owned" }>), shared: SHARED_MODELS },
   Chat: owned({ modelId: modelRef("model") }),
   // Personal access tokens: listed, created and revoked by their owner; looked up by hash unfenced (identity.ts).
   AccessToken: owned(),
@@ -101,10 +122,10 @@ function changesOwner(args: Args, operation: string): boolean {
   return changes.some((data) => data !== null && typeof data === "object" && ("userId" in data || "user" in data));
 }
 
-function withOwner(args: Args, operation: string, userId: string): Args {
+function withOwner(args: Args, operation: string, userId: string, createdAs: Record<string, unknown> = {}): Args {
   const own = (row: unknown) => {
     const { user: _ignored, ...rest } = row as Record<string, unknown>;
-    return { ...rest, userId };
+    return { ...rest, ...createdAs, userId };
   };
   if (operation === "upsert") return { ...args, create: own(args.create) };
   return { ...args, data: Array.isArray(args.data) ? args.data.map(own) : own(args.data) };
@@ -121,7 +142,7 @@ export interface FenceHooks {
 /** `db` fenced to `userId`. `rules` is for tests of the fence itself; everything else uses FENCE_RULES. */
 export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, FenceRule>> = FENCE_RULES, hooks: FenceHooks = {}): Db {
   const ownerFilter: Record<Referable, (id: string) => object> = {
-    aiModel: (id) => ({ id, userId }),
+    aiModel: (id) => ({ id, userId, ...SHARED_MODELS.own }),
     chat: (id) => ({ id, userId }),
     message: (id) => ({ id, chat: { userId } }),
   };
@@ -137,7 +158,13 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
         const id = row[scalar] ?? (row[ref.relation] as { connect?: { id?: unknown } } | undefined)?.connect?.id;
         if (typeof id !== "string" || verified.has(`${ref.model}:${id}`)) continue;
         const delegate = db[ref.model] as unknown as { count(args: object): Promise<number> };
-        if ((await delegate.count({ where: ownerFilter[ref.model](id) })) === 0) throw notFound(ref.label);
+        if ((await delegate.count({ where: ownerFilter[ref.model](id) })) === 0) {
+          // A shared model offered to the user may be pointed at; not remembered, as the offer can be withdrawn.
+          const rule = rules[`${ref.model[0]!.toUpperCase()}${ref.model.slice(1)}`];
+          const shared = rule?.kind === "owned" ? rule.shared : undefined;
+          if (shared && (await delegate.count({ where: { id, ...shared.readable(userId) } })) > 0) continue;
+          throw notFound(ref.label);
+        }
         if (verified.size >= MAX_VERIFIED) verified.clear();
         verified.add(`${ref.model}:${id}`);
       }
@@ -186,8 +213,14 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
         if (CREATE.has(operation) && !rule.createThroughFence) throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
         if (changesOwner(fencedArgs, operation)) throw new FenceViolation(`${model} rows keep their owner: userId is not writable through the fence.`);
         await checkReferences(fencedArgs, operation, rule.references);
-        if (CREATE.has(operation)) fencedArgs = withOwner(fencedArgs, operation, userId);
-        if (READ_OR_CHANGE.has(operation)) fencedArgs = withWhere(fencedArgs, { userId });
+        if (CREATE.has(operation)) fencedArgs = withOwner(fencedArgs, operation, userId, rule.shared?.createdAs);
+        if (rule.shared && READ.has(operation)) {
+          // Own rows, or shared ones offered to the user; only own rows are remembered as the user's.
+          const result = await query(withWhere(fencedArgs, { OR: [{ userId, ...rule.shared.own }, rule.shared.readable(userId)] }));
+          const own = (row: unknown) => (row as { userId?: unknown; shared?: unknown } | null)?.userId === userId && (row as { shared?: unknown }).shared === false;
+          return own(result) ? remember(model, operation, result) : result;
+        }
+        if (READ_OR_CHANGE.has(operation)) fencedArgs = withWhere(fencedArgs, { userId, ...rule.shared?.own });
         return remember(model, operation, await query(fencedArgs));
       case "through":
         await checkReferences(fencedArgs, operation, rule.references);

@@ -9,6 +9,7 @@ import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { AppError, notFound, unauthenticated } from "../errors.ts";
 import { reportRange, usageReport } from "../usage/index.ts";
+import { createSharedModel, deleteSharedModel, listSharedModels, type SharedModelDeps, type SharedModelInput, updateSharedModel } from "./shared-models.ts";
 import { countUsers, deactivateUser, deleteUser, listUsers, reactivateUser, setRole, setUserBudget, type UsersQuery, userView } from "./users.ts";
 
 export interface AdministrationDeps {
@@ -16,6 +17,8 @@ export interface AdministrationDeps {
   signupInitiallyOpen: boolean;
   /** Who is asking: its remembered sessions and users are dropped when an administrator changes a user. */
   identity: Pick<Identity, "invalidateUser">;
+  /** Shared models: their keys are sealed like users' keys; their base URLs follow the provider URL policy. */
+  models: SharedModelDeps;
 }
 
 const INVITE_LIST_LIMIT = 200;
@@ -51,6 +54,13 @@ function actionsFor(db: Db, deps: AdministrationDeps, admin: User) {
       return userView(db, id);
     },
     deleteUser: (id: string, confirmEmail: string) => changed(id, deleteUser(db, admin, id, confirmEmail)),
+    sharedModels: () => listSharedModels(db),
+    createSharedModel: (input: SharedModelInput) => createSharedModel(db, deps.models, admin, input),
+    updateSharedModel: (id: string, input: SharedModelInput) => updateSharedModel(db, deps.models, id, input),
+    deleteSharedModel: async (id: string) => {
+      await deleteSharedModel(db, id);
+      return true;
+    },
     /** Everyone's usage (or one user's). */
     usage: (range: { from?: string | null; to?: string | null }, userId?: string | null) =>
       usageReport(db, reportRange(range.from, range.to), userId ?? undefined),

@@ -223,7 +223,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
   async function modelFor(db: Db, chat: Chat & { model: AiModel | null }, modelId: string | null | undefined): Promise<AiModel> {
     const id = modelId ?? chat.modelId;
     if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
-    const model = id === chat.model?.id ? chat.model : await getModel(db, id);
+    // A shared model is read again through the fence: the offer may have been withdrawn since the chat chose it.
+    const model = id === chat.model?.id && !chat.model.shared ? chat.model : await getModel(db, id);
     if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
     // Before anything is stored or sent: a spent budget refuses the request (usage/).
     await checkBudget(rootDb, chat.userId, model);

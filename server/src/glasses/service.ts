@@ -124,7 +124,10 @@ function saidNothing(text: string): boolean {
 }
 
 /** The models that answer: checked before anything is transcribed (a paid speech service may be asked). */
-async function modelsFor(db: Db, userId: string, setup: GlassesSetup): Promise<{ main: AiModel; forImages: AiModel | null }> {
+async function modelsFor(db: Db, setup: GlassesSetup): Promise<{ main: AiModel; forImages: AiModel | null }> {
+  // Shared models are read again through the fence: an administrator may have withdrawn the offer.
+  const offered = async (model: AiModel | null) => (model?.shared ? await db.aiModel.findUnique({ where: { id: model.id } }) : model);
+  setup = { ...setup, model: await offered(setup.model), imageModel: await offered(setup.imageModel) };
   if (setup.model && !setup.model.active) {
     throw new GlassesFailure(
       409,
@@ -134,7 +137,7 @@ async function modelsFor(db: Db, userId: string, setup: GlassesSetup): Promise<{
     );
   }
   const main =
-    setup.model ?? (await db.aiModel.findFirst({ where: { userId, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }));
+    setup.model ?? (await db.aiModel.findFirst({ where: { active: true }, orderBy: [{ shared: "asc" }, { createdAt: "asc" }, { id: "asc" }] }));
   if (!main) {
     throw new GlassesFailure(
       409,
@@ -278,7 +281,7 @@ async function answer(
   const samples = request.audio ? await decodeRecording(deps, request.audio) : null;
   const setup = await glassesSetupOf(db, userId);
   // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
-  const { main, forImages } = await modelsFor(db, userId, setup);
+  const { main, forImages } = await modelsFor(db, setup);
   // A spent budget refuses the request before speech recognition and the provider cost anything.
   await deps.replies.checkBudget(userId, main);
 

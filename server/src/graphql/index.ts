@@ -12,4 +12,5 @@ import "./reply.ts";
 import "./search.ts";
 import "./usage.ts";
 import "./admin.ts";
+import "./shared-model.ts";
 import "./error-code.ts";

@@ -1,5 +1,5 @@
 import { checkConnection, type ConnectionCheck } from "../generation/index.ts";
-import { baseUrlProblem, createModel, deleteModel, getModel, listModels, revealApiKey, updateModel } from "../models/index.ts";
+import { baseUrlProblem, createModel, deleteModel, getModel, getOwnModel, listModels, revealApiKey, updateModel } from "../models/index.ts";
 import { invalidInput } from "../errors.ts";
 import { builder } from "./builder.ts";
 import { type GraphQLContext, requireViewer } from "./context.ts";
@@ -12,9 +12,12 @@ builder.prismaObject("AiModel", {
     name: t.exposeString("name"),
     providerModelId: t.exposeString("providerModelId", { description: "The provider's model id, e.g. openai/gpt-oss-20b:free." }),
     baseUrl: t.exposeString("baseUrl"),
-    // The key is write-only: only whether one is set and its last four characters.
+    // The key is write-only: only whether one is set and its last four characters (none of it for a shared model).
     hasApiKey: t.boolean({ resolve: (model) => model.apiKeyCiphertext !== null }),
-    apiKeyLast4: t.exposeString("apiKeyLast4", { nullable: true }),
+    apiKeyLast4: t.string({ nullable: true, resolve: (model) => (model.shared ? null : model.apiKeyLast4) }),
+    shared: t.exposeBoolean("shared", {
+      description: "Defined by an administrator and offered to this user: usable, not changeable, its key never shown.",
+    }),
     description: t.exposeString("description"),
     bestUseCases: t.exposeString("bestUseCases"),
     inputCostPerMTok: t.float({ description: "Price per 1M input tokens.", resolve: (m) => Number(m.inputCostPerMTok) }),
@@ -37,7 +40,7 @@ builder.prismaObject("AiModel", {
   }),
 });
 
-const modelFields = (required: boolean) =>
+export const modelFields = (required: boolean) =>
   ({
     fields: (t) => ({
       name: t.string({ required }),
@@ -63,7 +66,11 @@ const UpdateModelInput = builder.inputType("UpdateModelInput", modelFields(false
 builder.queryFields((t) => ({
   models: t.prismaField({
     type: ["AiModel"],
-    resolve: (_query, _root, _args, ctx) => listModels(ctx.db, requireViewer(ctx).id),
+    description: "The viewer's own models, then the shared models offered to them.",
+    resolve: (_query, _root, _args, ctx) => {
+      requireViewer(ctx);
+      return listModels(ctx.db);
+    },
   }),
   model: t.prismaField({
     type: "AiModel",
@@ -124,7 +131,8 @@ async function connectionTarget(
   ctx: GraphQLContext,
   input: { modelId?: string | number | null; baseUrl?: string | null; apiKey?: string | null; providerModelId?: string | null },
 ) {
-  const saved = input.modelId == null ? null : await getModel(ctx.db, String(input.modelId));
+  // A shared model's key is the administrator's: it is never sent anywhere a user chooses.
+  const saved = input.modelId == null ? null : await getOwnModel(ctx.db, String(input.modelId));
   const rawUrl = input.baseUrl ?? saved?.baseUrl ?? "";
   if (rawUrl.trim() === "") throw invalidInput("baseUrl", "Base URL is required.");
   const checked = baseUrlProblem(rawUrl);
