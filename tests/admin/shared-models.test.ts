@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { until } from "../support/chat-page.ts";
 import { createChat, send, settled } from "../support/replies.ts";
 
 const KEY = "sk-admin-SECRET-KEY-WXYZ";
@@ -76,7 +77,8 @@ describe("a model shared with everyone", () => {
     expect([reply.status, reply.error]).toEqual(["COMPLETE", null]);
     const request = fake.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
     expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
-    const usage = (await ada.data(`{ myUsage { byModel { modelId modelName requests } } }`)).myUsage.byModel;
+    // Usage is counted just after the reply is stored.
+    const usage = await until(async () => (await ada.data(`{ myUsage { byModel { modelId modelName requests } } }`)).myUsage.byModel, (rows) => rows.length > 0);
     expect(usage).toEqual([{ modelId: sharedId, modelName: "Team GPT", requests: 1 }]);
     // And for the glasses.
     const settings = await ada.data(`mutation($m: ID) { updateGlassesSettings(input: { modelId: $m }) { model { id shared } } }`, { m: sharedId });
@@ -116,6 +118,7 @@ describe("a model shared with chosen users", () => {
     const created = await share({ name: "Budgeted", sharedWithAll: true, inputCostPerMTok: 1_000_000, outputCostPerMTok: 1_000_000, monthlyBudget: 1 });
     const chatId = await createChat(bob, created.id);
     await settled(app, (await send(bob, chatId, "spend")).reply.id);
+    await until(() => app.db.usageDaily.count({ where: { modelId: created.id } }), (rows) => rows > 0);
     const adaChat = await createChat(ada, created.id);
     const refused = await ada.request(`mutation($c: ID!) { sendMessage(chatId: $c, content: "mine too") { reply { id } } }`, { c: adaChat });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BUDGET_EXCEEDED", budget: { scope: "MODEL", limit: 1, modelName: "Budgeted" } });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { until } from "../support/chat-page.ts";
 import { modelAndChat, send, settled } from "../support/replies.ts";
 
 let app: TestApp;
@@ -36,6 +37,8 @@ describe("the users list", () => {
     for (const name of ["grace", "linus", "barbara"]) await app.signedUp(`${name}@example.com`);
     const { chatId } = await modelAndChat(ada, fake.url, { inputCostPerMTok: 1000, outputCostPerMTok: 1000 });
     await settled(app, (await send(ada, chatId, "one two three")).reply.id);
+    // Usage is counted just after the reply is stored.
+    await until(() => app.db.usageDaily.count(), (rows) => rows > 0);
 
     const first = (await admin.data(`{ adminUsers(first: 2) { edges { node { email } } pageInfo { hasNextPage endCursor } } adminUserCount }`));
     expect(first.adminUsers.edges.map((e: any) => e.node.email)).toEqual(["root@example.com", "ada@example.com"]);
@@ -121,6 +124,7 @@ describe("budgets", () => {
 
     // One reply costs a unit per token: more than the budget.
     await settled(app, (await send(bob, chatId, "spend it all")).reply.id);
+    await until(() => app.db.usageDaily.count({ where: { userId: bobId } }), (rows) => rows > 0);
     const before = chatRequests();
     const messagesBefore = await app.db.message.count({ where: { chatId } });
     const refused = await bob.request(`mutation($c: ID!) { sendMessage(chatId: $c, content: "one more") { reply { id } } }`, { c: chatId });
