@@ -71,3 +71,25 @@ test("invalidateSession: one session ended by id stops working; the user's other
   expect((await fay.data(VIEWER)).viewer).toBeNull();
   expect((await other.data(VIEWER)).viewer.id).toBe(id);
 });
+
+test("an access token is remembered (no statement once known) and refused at once when revoked", async () => {
+  const gus = await app.signedUp("gus@example.com");
+  const { createAccessToken } = await gus.data(
+    `mutation { createAccessToken(input: { name: "script", scopes: [GRAPHQL] }) { secret token { id } } }`,
+  );
+  const asToken = async () => {
+    const response = await app.handle(
+      new Request("http://aiui.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${createAccessToken.secret}` },
+        body: JSON.stringify({ query: VIEWER }),
+      }),
+    );
+    return (await response.json()) as { data?: { viewer: { displayName: string } | null }; errors?: { extensions?: { code?: string } }[] };
+  };
+  expect((await asToken()).data?.viewer?.displayName).toBe("gus");
+  const counted = await counter.during(asToken);
+  expect(counted.statements, listing(counted)).toBe(0);
+  await gus.data(`mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: createAccessToken.token.id });
+  expect((await asToken()).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+});

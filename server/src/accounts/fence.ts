@@ -131,11 +131,11 @@ function withOwner(args: Args, operation: string, userId: string, createdAs: Rec
   return { ...args, data: Array.isArray(args.data) ? args.data.map(own) : own(args.data) };
 }
 
-/** Models whose rows decide who a session is (identity.ts caches them across requests). */
-const IDENTITY_MODELS = new Set(["User", "Session"]);
+/** Models whose rows decide who a session or access token is (identity.ts caches them across requests). */
+const IDENTITY_MODELS = new Set(["User", "Session", "AccessToken"]);
 
 export interface FenceHooks {
-  /** After a write through the fence to the user's own row or sessions: cached identities of the user are stale. */
+  /** After a write through the fence to the user's own row, sessions or access tokens: cached identities of the user are stale. */
   ownRowsChanged?: () => void;
 }
 

@@ -116,6 +116,17 @@ export type Identity = ReturnType<typeof createIdentity>;
 export function createIdentity(rootDb: Db, options: IdentityOptions) {
   const nobody = { user: null, db: fenceFor(rootDb, NOBODY), sessionToken: null } as const;
 
+  /** An access token as remembered (what tokenFor checks). */
+  interface KnownToken {
+    id: string;
+    userId: string;
+    scopes: string;
+    expiresAt: Date | null;
+    revokedAt: Date | null;
+    lastUsedAt: Date | null;
+    lastUsedAddress: string | null;
+    cachedAt: number;
+  }
   /** A session as remembered: whose it is and until when it is valid. */
   interface KnownSession {
     sessionId: string;
@@ -133,6 +144,11 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
   const sessions = new Map<string, KnownSession>();
   const users = new Map<string, { user: User; cachedAt: number }>();
   /**
+   * Access tokens by their hash, as read (without their user: that comes from `users`). A
+   * revocation is a write of the user's through the fence, which drops the user's entries.
+   */
+  const tokens = new Map<string, KnownToken>();
+  /**
    * Bumped by every invalidation: a lookup that started before one does not store what it
    * read (it may predate the change it reports).
    */
@@ -144,7 +160,10 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       sessions.delete(event.tokenHash);
       return;
     }
-    if ("userId" in event) users.delete(event.userId);
+    if ("userId" in event) {
+      users.delete(event.userId);
+      for (const [hash, entry] of tokens) if (entry.userId === event.userId) tokens.delete(hash);
+    }
     for (const [hash, entry] of sessions) {
       if ("userId" in event ? entry.userId === event.userId : entry.sessionId === event.sessionId) sessions.delete(hash);
     }
@@ -224,29 +243,49 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
    * The token behind `secret` if it is live and carries `scope`. A wrong, expired or revoked
    * token counts as a failure of the address; a good token without the scope is FORBIDDEN.
    */
+  /** The user row, remembered like a session's (deactivation and every change drop it). */
+  async function knownUser(userId: string, startedIn: number): Promise<User | null> {
+    const now = Date.now();
+    const known = users.get(userId);
+    if (fresh(known, now)) return known!.user;
+    const user = await rootDb.user.findUnique({ where: { id: userId } });
+    if (user && epoch === startedIn) bounded(users, user.id, { user, cachedAt: now });
+    return user;
+  }
+
+  /**
+   * The token behind `secret` if it is live and carries `scope`. A wrong, expired or revoked
+   * token counts as a failure of the address; a good token without the scope is FORBIDDEN.
+   * A known token and its user cost no statement (decision 0014).
+   */
   async function tokenFor<WithUser extends boolean>(secret: string, scope: TokenScope, clientAddress: string, withUser: WithUser) {
     refuseIfLimited(clientAddress);
-    const token = await rootDb.accessToken.findUnique({
-      where: { tokenHash: hashToken(secret) },
-      select: {
-        id: true,
-        userId: true,
-        scopes: true,
-        expiresAt: true,
-        revokedAt: true,
-        lastUsedAt: true,
-        lastUsedAddress: true,
-        user: withUser ? true : { select: { deactivatedAt: true } },
-      },
-    });
-    const now = Date.now();
+    const tokenHash = hashToken(secret);
+    const startedIn = epoch;
+    let now = Date.now();
+    let token = tokens.get(tokenHash);
+    if (!fresh(token, now)) {
+      tokens.delete(tokenHash);
+      const row = await rootDb.accessToken.findUnique({
+        where: { tokenHash },
+        select: { id: true, userId: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true, lastUsedAddress: true },
+      });
+      token = row ? { ...row, cachedAt: now } : undefined;
+      if (token && epoch === startedIn) bounded(tokens, tokenHash, token);
+    }
+    now = Date.now();
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {
       tokenFailures.recordFailure(failureKey(clientAddress));
       const why = !token ? "not valid (mistyped, or deleted with its account)" : token.revokedAt ? "revoked" : "expired";
       throw new AppError("UNAUTHENTICATED", `This access token is ${why}. Create a new one in AIUI under Settings → Access tokens.`);
     }
+    const user = await knownUser(token.userId, startedIn);
+    if (!user) {
+      tokenFailures.recordFailure(failureKey(clientAddress));
+      throw new AppError("UNAUTHENTICATED", "This access token is not valid (mistyped, or deleted with its account). Create a new one in AIUI under Settings → Access tokens.");
+    }
     // A deactivated user's tokens stay (reactivation brings them back) but open nothing.
-    if ((token.user as { deactivatedAt: Date | null }).deactivatedAt) {
+    if (user.deactivatedAt) {
       throw new AppError("UNAUTHENTICATED", "This access token's account was deactivated by an administrator of this server.");
     }
     if (!hasScope(token, scope)) {
@@ -255,10 +294,13 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     // "unknown": a request handed to the app in process, with no socket to read.
     const address = clientAddress === "unknown" ? null : clientAddress;
     if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > TOKEN_LAST_USED_RESOLUTION_MS || token.lastUsedAddress !== address) {
+      token.lastUsedAt = new Date(now);
+      token.lastUsedAddress = address;
       await rootDb.accessToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now), lastUsedAddress: address } });
     }
-    return token as Omit<typeof token, "user"> & { user: WithUser extends true ? User : undefined };
+    return { ...token, user: (withUser ? user : undefined) as WithUser extends true ? User : undefined };
   }
+
 
   return {
     /** The caller behind the request's session cookie, or nobody. */
