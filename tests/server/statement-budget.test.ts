@@ -45,7 +45,7 @@ afterAll(async () => {
  * RETURNING: each write there is followed by a read.
  */
 const mysql = testProvider() === "mysql";
-const SEND_STATEMENTS = mysql ? 16 : 10;
+const SEND_STATEMENTS = mysql ? 15 : 9;
 const NOA_STATEMENTS = mysql ? 21 : 15;
 const NOA_COMMITS = 5;
 

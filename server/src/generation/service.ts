@@ -108,7 +108,8 @@ export type ReplyService = ReturnType<typeof createReplyService>;
  * through generation).
  */
 export interface ReplyMemory {
-  turn(input: { db: Db; userId: string; model: AiModel; conversation: { role: string; content: string }[] }): {
+  /** `enabled`: the user's memory switch when the caller knows it (the remembered viewer); false reads nothing. */
+  turn(input: { db: Db; userId: string; model: AiModel; conversation: { role: string; content: string }[]; enabled?: boolean }): {
     recall(): Promise<string>;
     learn(answer: string, replyId: string): void;
   };
@@ -173,9 +174,9 @@ export function createReplyService(deps: ReplyServiceDeps) {
   }
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
-  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[], options?: ReplyOptions): void {
+  function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[], options?: ReplyOptions, memoryEnabled?: boolean): void {
     const live = hub.begin(reply.id);
-    const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history });
+    const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history, enabled: memoryEnabled });
     const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()), options };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
@@ -361,6 +362,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
         source?: ChatSource;
         /** The model `modelId` names, when the caller has just read it through `db` (saves reading it again). */
         model?: AiModel;
+        /** The owner's memory switch, when the caller knows it: off, the reply reads no memory state. */
+        memoryEnabled?: boolean;
       },
     ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
@@ -390,7 +393,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         }
         return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
       });
-      start(db, reply, model, chat, history, input.options);
+      start(db, reply, model, chat, history, input.options, input.memoryEnabled);
       // With its model (the one answering, which the claim made the chat's): `chat { model }` needs no read.
       return { chat: { ...updated, model }, message, reply };
     },

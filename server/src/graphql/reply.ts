@@ -66,6 +66,8 @@ builder.mutationFields((t) => ({
         content,
         modelId: modelId == null ? null : String(modelId),
         images: pictures,
+        // The remembered viewer is current (any change to it drops it): memory off reads nothing.
+        memoryEnabled: viewer.memoryEnabled,
       });
     },
   }),

@@ -66,6 +66,8 @@ export interface MemoryTurnInput {
   model: AiModel;
   /** Oldest first, ending with the user's message being answered. */
   conversation: ConversationEntry[];
+  /** The user's memory switch when the caller knows it (the remembered viewer): false reads nothing. */
+  enabled?: boolean;
 }
 
 export interface MemoryTurn {
@@ -267,8 +269,8 @@ export function createMemoryService(deps: MemoryServiceDeps) {
    * explicit request) the relevant memories. Only reads, so it may overlap the caller's own
    * work (on the glasses, saving the user's words), the provider round trip above all.
    */
-  async function prepare(userId: string, model: AiModel, request: string, command: MemoryCommand | null) {
-    const state = await stateOf(userId);
+  async function prepare(userId: string, model: AiModel, request: string, command: MemoryCommand | null, known?: boolean) {
+    const state: UserState = known === false ? { enabled: false, count: 0, embedded: 0, version: "" } : await stateOf(userId);
     const memories = state.enabled && !command ? relevant(userId, model, request, state) : Promise.resolve([]);
     // Awaited by recall(); a turn whose recall never runs must not leave a rejection unhandled.
     memories.catch(() => {});
@@ -444,7 +446,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       const { db, userId, model } = input;
       const { request, previous } = splitConversation(input.conversation);
       const command = memoryCommandOf(request);
-      const prepared = prepare(userId, model, request, command);
+      const prepared = prepare(userId, model, request, command, input.enabled);
       // Awaited by recall(); a turn whose recall never runs must not leave a rejection unhandled.
       prepared.catch(() => {});
       let enabled = false;
