@@ -14,3 +14,5 @@ export const ACCESS_TOKENS_PAGE = "app:access-tokens";
 
 /** Settings → Account: the user's sessions. */
 export const ACCOUNT_PAGE = "app:account";
+/** Administration: users, invites, shared models. */
+export const ADMIN_PAGE = "app:admin";

@@ -1,0 +1,138 @@
+/**
+ * Administration in a real browser, as the issue's story goes: the first visitor creates the
+ * administrator; the administrator shares a model (with their key), makes sign-up invite-only
+ * and hands over an invite link; the second user signs up with it, chats with the shared model
+ * and never sees any of its key; the administrator sets their budget, which then stops a
+ * request with a clear message; the Usage page charts both users' usage (chart.js), and the
+ * second user's own. (Changing and resetting a password are the account pages' tests.)
+ *
+ * Needs `bun run web:build` first and Chromium at /usr/bin/chromium.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { BROWSER_TESTS_RUN, openBrowserSession, saveScreenshot, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
+import { lastMessage, send, textOf, until } from "../support/chat-page.ts";
+import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+
+const KEY = "sk-team-SECRET-KEY-WXYZ";
+const PASSWORD = "correct horse battery";
+
+describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
+  let web: WebUnderTest;
+  let provider: FakeProvider;
+  let baseUrl: string;
+  const sessions: { close(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    provider = await startFakeProvider();
+    web = await startWebUnderTest();
+    ({ baseUrl } = web);
+  });
+  afterAll(async () => {
+    for (const session of sessions) await session.close();
+    await web?.close();
+    await provider?.stop();
+  });
+
+  async function browserSession() {
+    const session = await openBrowserSession(web.browser);
+    sessions.push(session.context);
+    return session;
+  }
+
+  async function signUp(page: Page, url: string, name: string, email: string, button: string) {
+    await page.goto(url);
+    await page.getByLabel("Display name").fill(name);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: button }).click();
+    await page.waitForURL(`${baseUrl}/`);
+  }
+
+  const openPage = async (page: Page, label: string, path: string) => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label }).click();
+    await page.waitForURL(`${baseUrl}${path}`);
+  };
+
+  async function chat(page: Page, text: string) {
+    await send(page, text);
+    return until(() => textOf(lastMessage(page)), (reply) => reply.includes(text));
+  }
+
+  test(
+    "the first visitor administers; a shared model, an invite, a budget that stops a request, and both users on the usage chart",
+    async () => {
+      const { page: admin, pageErrors: adminErrors } = await browserSession();
+      await signUp(admin, `${baseUrl}/signin`, "Root", "root@example.com", "Create administrator account");
+
+      // A shared model with the administrator's key; a unit of cost per token.
+      await openPage(admin, "Administration", "/admin");
+      const form = admin.getByRole("form", { name: "Add a shared model" });
+      await form.getByLabel("Name").fill("Team echo");
+      await form.getByLabel("Base URL").fill(provider.url);
+      await form.getByLabel("Model id").fill("echo");
+      await form.getByLabel("API key").fill(KEY);
+      await form.getByLabel("Input cost per 1M tokens").fill("1000000");
+      await form.getByLabel("Output cost per 1M tokens").fill("1000000");
+      await form.getByRole("button", { name: "Add shared model" }).click();
+      await admin.getByRole("status").getByText("Shared model added.").waitFor();
+      await admin.getByRole("list", { name: "Shared models" }).getByText("Team echo").waitFor();
+
+      // Invite-only, and a link to hand over.
+      await admin.getByLabel("Only with an invite link").check();
+      await admin.getByRole("status").getByText("Sign-up mode saved.").waitFor();
+      await admin.getByRole("button", { name: "Create invite link" }).click();
+      const invite = (await admin.getByTestId("invite-link").textContent())!.trim();
+      expect(invite).toStartWith(`${baseUrl}/signin?invite=inv_`);
+
+      // Without the link nobody signs up; with it the second user does.
+      const { page: bea, pageErrors: beaErrors } = await browserSession();
+      await bea.goto(`${baseUrl}/signin`);
+      expect(await bea.getByRole("button", { name: "Create an account" }).count()).toBe(0);
+      await signUp(bea, invite, "Bea", "bea@example.com", "Create account");
+
+      // Bea chats with the shared model, and nowhere sees its key.
+      expect(await chat(bea, "hello from bea")).toContain("hello from bea");
+      const sent = provider.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
+      expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
+      await openPage(bea, "Models", "/models");
+      await bea.getByText("Team echo").first().waitFor();
+      const html = await bea.content();
+      expect(html).not.toContain("WXYZ");
+      expect(html).not.toContain("SECRET");
+
+      // The administrator sets Bea's budget below what she has spent.
+      await admin.reload();
+      await admin.getByLabel("Monthly budget of bea@example.com").fill("1");
+      await admin.getByRole("row").filter({ hasText: "bea@example.com" }).getByRole("button", { name: "Save budget" }).click();
+      await admin.getByRole("status").getByText("Budget saved.").waitFor();
+      expect(await admin.getByRole("row").filter({ hasText: "bea@example.com" }).textContent()).toContain("1 requests");
+
+      // The budget stops her next request, before the provider is asked.
+      const before = provider.requests.length;
+      await bea.goto(`${baseUrl}/`);
+      await send(bea, "one more please");
+      await bea.getByRole("alert").filter({ hasText: "monthly budget" }).waitFor();
+      expect(provider.requests.length).toBe(before);
+
+      // The administrator chats too, then sees both on the usage chart.
+      await admin.goto(`${baseUrl}/`);
+      expect(await chat(admin, "hello from root")).toContain("hello from root");
+      await openPage(admin, "Usage", "/usage");
+      const everyone = admin.getByRole("figure", { name: "Everyone's cost per day by user" });
+      await until(async () => (await everyone.getAttribute("data-series")) ?? "", (series) => series.includes("Bea") && series.includes("Root"));
+      expect(await admin.locator("figure canvas").count()).toBe(2);
+      await saveScreenshot(admin, "administration-usage", true);
+
+      // Bea's own usage page: her chart only, no one else's.
+      await openPage(bea, "Usage", "/usage");
+      expect(await bea.getByRole("figure", { name: "My cost per day by model" }).getAttribute("data-series")).toBe("Team echo");
+      expect(await bea.getByRole("figure", { name: "Everyone's cost per day by user" }).count()).toBe(0);
+      expect(await bea.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Administration" }).count()).toBe(0);
+
+      expect(adminErrors).toEqual([]);
+      expect(beaErrors).toEqual([]);
+    },
+    120_000,
+  );
+});
