@@ -181,6 +181,21 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
     return result;
   };
 
+  /**
+   * A deleted row is no longer the user's to reference. Deleting one message or model by id
+   * forgets that row alone (nothing referable goes with it); anything else (a chat takes its
+   * messages along, deleteMany) forgets everything. Forgetting everything inside a transaction
+   * would send the next reference check to the database outside it, which on SQLite's one
+   * connection waits for the transaction itself (a glasses regenerate deletes a reply, then
+   * writes the new one).
+   */
+  function forgetDeleted(model: string, operation: string, args: Args): void {
+    const id = (args.where as { id?: unknown } | undefined)?.id;
+    const delegate = `${model[0]!.toLowerCase()}${model.slice(1)}`;
+    if (operation === "delete" && typeof id === "string" && (delegate === "message" || delegate === "aiModel")) verified.delete(`${delegate}:${id}`);
+    else verified.clear();
+  }
+
   async function fenced({ model, operation, args, query }: { model?: string; operation: string; args: unknown; query: (a: unknown) => Promise<unknown> }) {
     if (model === undefined) throw new FenceViolation(`${operation} (raw SQL) is not allowed through the per-user fence.`);
     const rule = rules[model];
@@ -199,7 +214,7 @@ export function fenceFor(db: Db, userId: string, rules: Readonly<Record<string, 
 
   async function applyRule(rule: FenceRule, model: string, operation: string, args: Args, query: (a: unknown) => Promise<unknown>) {
     let fencedArgs = args;
-    if (operation === "delete" || operation === "deleteMany") verified.clear();
+    if (operation === "delete" || operation === "deleteMany") forgetDeleted(model, operation, args);
     switch (rule.kind) {
       case "self":
         if (!READ_OR_CHANGE.has(operation) || operation === "upsert") throw new FenceViolation(`${model}.${operation} is not allowed through the fence.`);
