@@ -423,3 +423,34 @@ describe("bad requests get 400 in OpenAI's shape, naming the parameter; nothing 
     expect(await app.db.message.count()).toBe(before);
   });
 });
+
+describe("shared models", () => {
+  test("a model an administrator shares is listed and answers through /v1, with the administrator's key; an own model wins its name", async () => {
+    // ada signed up first: she is the administrator.
+    await ada.data(`mutation($input: CreateSharedModelInput!) { createSharedModel(input: $input) { id } }`, {
+      input: { name: "Team", providerModelId: "echo", baseUrl: fake.url, apiKey: PROVIDER_KEY, sharedWithAll: true, inputCostPerMTok: 1, outputCostPerMTok: 1 },
+    });
+    const cy = await app.signedUp("cy@example.com");
+    const cySdk = new OpenAI({ apiKey: await tokenFor(cy, ["OPENAI"]), baseURL: `${base}/v1`, maxRetries: 0 });
+    const listed = [];
+    for await (const m of cySdk.models.list()) listed.push([m.id, m.owned_by]);
+    expect(listed).toEqual([["Team", "shared"]]);
+
+    fake.scriptNext({ text: "From the team model." });
+    const answer = await cySdk.chat.completions.create({ model: "Team", messages: [{ role: "user", content: "Hello team" }] }).withResponse();
+    expect(answer.data.choices[0]!.message.content).toBe("From the team model.");
+    expect(fake.requests.at(-1)!.model).toBe("echo");
+    const chat = await chatRow(answer.response.headers.get("x-aiui-chat-id")!);
+    expect(chat.source).toBe("API");
+    expect((await app.db.user.findUniqueOrThrow({ where: { id: chat.userId } })).email).toBe("cy@example.com");
+
+    // Cy's own model of the same name answers from now on.
+    await cy.data(`mutation($u: String!, $k: String) { createModel(input: { name: "Team", providerModelId: "cy-own", baseUrl: $u, apiKey: $k }) { id } }`, { u: fake.url, k: PROVIDER_KEY });
+    const ids = [];
+    for await (const m of cySdk.models.list()) ids.push([m.id, m.owned_by]);
+    expect(ids).toEqual([["Team", "user"]]);
+    fake.scriptNext({ text: "From cy's own." });
+    await cySdk.chat.completions.create({ model: "Team", messages: [{ role: "user", content: "Hello mine" }] });
+    expect(fake.requests.at(-1)!.model).toBe("cy-own");
+  });
+});

@@ -35,13 +35,13 @@ const security = [{ bearerAuth: [] }];
 
 export const modelsDoc: DocumentDecoration = {
   tags: ["OpenAI-compatible API"],
-  summary: "Your active models",
-  description: "Each model's `id` is its name in AIUI: pass it as `model`. Authenticate with `Authorization: Bearer <access token with the openai scope>`.",
+  summary: "Your active models, and the shared ones offered to you",
+  description: "Each model's `id` is its name in AIUI: pass it as `model` (`owned_by`: `user` or `shared`; your own model wins a name a shared one also has). Authenticate with `Authorization: Bearer <access token with the openai scope>`.",
   security,
   responses: {
     200: {
       description: "OpenAI's model list.",
-      content: { "application/json": { example: { object: "list", data: [{ id: "GPT-4o", object: "model", created: 1764432000, owned_by: "aiui" }] } } },
+      content: { "application/json": { example: { object: "list", data: [{ id: "GPT-4o", object: "model", created: 1764432000, owned_by: "user" }] } } },
     },
     ...common,
   },

@@ -33,26 +33,32 @@ export interface OpenAIApiDependencies {
 
 const unixSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** The caller's active models, one per name (the oldest wins a shared name), as /v1/models lists them. */
+/** Own models first (one wins a name over a shared model's), then the oldest. */
+const MODEL_ORDER = [{ shared: "asc" as const }, { createdAt: "asc" as const }, { id: "asc" as const }];
+
+/**
+ * The caller's active models and the shared ones offered to them (the fence selects both),
+ * one per name, as /v1/models lists them.
+ */
 export async function listApiModels(db: Db): Promise<AiModel[]> {
-  const models = await db.aiModel.findMany({ where: { active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  const models = await db.aiModel.findMany({ where: { active: true }, orderBy: MODEL_ORDER });
   const seen = new Set<string>();
   return models.filter((model) => !seen.has(model.name) && seen.add(model.name));
 }
 
 export function modelEntry(model: AiModel) {
-  return { id: model.name, object: "model" as const, created: unixSeconds(model.createdAt), owned_by: "aiui" };
+  return { id: model.name, object: "model" as const, created: unixSeconds(model.createdAt), owned_by: model.shared ? "shared" : "user" };
 }
 
 /**
- * By name (what /v1/models lists; the oldest of a shared name), else by AIUI's id; switched-off
- * models are not found. One row read through the fence, which then knows it is the caller's.
+ * By name (what /v1/models lists; the user's own before a shared model of that name), else by
+ * AIUI's id; switched-off models are not found. One row read through the fence, which then
+ * knows an own model is the caller's.
  */
 export async function findApiModel(db: Db, name: string): Promise<AiModel> {
-  const oldestFirst = [{ createdAt: "asc" as const }, { id: "asc" as const }];
   const model =
-    (await db.aiModel.findFirst({ where: { active: true, name }, orderBy: oldestFirst })) ??
-    (await db.aiModel.findFirst({ where: { active: true, id: name }, orderBy: oldestFirst }));
+    (await db.aiModel.findFirst({ where: { active: true, name }, orderBy: MODEL_ORDER })) ??
+    (await db.aiModel.findFirst({ where: { active: true, id: name }, orderBy: MODEL_ORDER }));
   if (!model) {
     throw new AppError("NOT_FOUND", `The model "${name}" does not exist or is switched off: GET /v1/models lists yours.`, "model");
   }
