@@ -161,9 +161,11 @@ describe("the glasses form: every text field", () => {
 
 describe("prices", () => {
   const create = (price: number) =>
-    ada.request(`mutation($url: String!, $p: Float!) { createModel(input: { name: "Priced", providerModelId: "echo", baseUrl: $url, inputCostPerMTok: $p }) { inputCostPerMTok } }`, {
+    // A name per price: model names are unique per user.
+    ada.request(`mutation($url: String!, $p: Float!, $n: String!) { createModel(input: { name: $n, providerModelId: "echo", baseUrl: $url, inputCostPerMTok: $p }) { inputCostPerMTok } }`, {
       url: provider.url,
       p: price,
+      n: `Priced ${price}`,
     });
 
   test("1e300 (and anything over a billion per 1M tokens) is refused naming the field", async () => {
