@@ -144,3 +144,32 @@ describe("model names", () => {
     expect(await app.db.aiModel.count({ where: { userId: (await bob.data(`{ viewer { id } }`)).viewer.id } })).toBe(2);
   });
 });
+
+describe("on the OpenAI-compatible API (/v1)", () => {
+  test("shared models are listed and answer; a spent budget is a 402 with the figures' sentence", async () => {
+    const created = await share({ name: "API shared", sharedWithAll: true, inputCostPerMTok: 1_000_000, outputCostPerMTok: 1_000_000 });
+    const token = (await bob.data(`mutation { createAccessToken(input: { name: "cli", scopes: [OPENAI] }) { secret } }`)).createAccessToken.secret;
+    const v1 = (path: string, body?: unknown) =>
+      app.handle(
+        new Request(`http://aiui.test/v1${path}`, {
+          method: body ? "POST" : "GET",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        }),
+      );
+    const listed = (await (await v1("/models")).json()) as { data: { id: string }[] };
+    expect(listed.data.map((m) => m.id)).toContain("API shared");
+    const ask = () => v1("/chat/completions", { model: "API shared", messages: [{ role: "user", content: "hello api" }] });
+    const answered = await ask();
+    expect(answered.status).toBe(200);
+    await answered.text();
+    const bobId = (await bob.data(`{ viewer { id } }`)).viewer.id;
+    await until(() => app.db.usageDaily.count({ where: { modelId: created.id, source: "API" } }), (rows) => rows > 0);
+    await admin.data(`mutation($id: ID!) { setUserBudget(id: $id, monthlyBudget: 1) { id } }`, { id: bobId });
+    const refused = await ask();
+    expect(refused.status).toBe(402);
+    const error = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    expect(error).toMatchObject({ code: "budget_exceeded", message: expect.stringContaining("monthly budget") });
+    await admin.data(`mutation($id: ID!) { setUserBudget(id: $id, monthlyBudget: null) { id } }`, { id: bobId });
+  });
+});
