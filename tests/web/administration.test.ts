@@ -135,4 +135,43 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     },
     120_000,
   );
+
+  test("the users list: search, make and remove an administrator, deactivate and reactivate, a reset link, delete with what went", async () => {
+    const { page: admin, pageErrors } = await browserSession();
+    await admin.goto(`${baseUrl}/signin`);
+    await admin.getByLabel("Email").fill("root@example.com");
+    await admin.getByLabel("Password").fill(PASSWORD);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await admin.waitForURL(`${baseUrl}/`);
+    // Two more accounts, straight into the database (sign-up is by invitation now).
+    for (const name of ["carol", "dave"]) await web.app.db.user.create({ data: { email: `${name}@example.com`, passwordHash: "-", displayName: name } });
+    await openPage(admin, "Administration", "/admin");
+    const row = (email: string) => admin.getByRole("row").filter({ hasText: email });
+
+    await admin.getByLabel("Search users").fill("car");
+    await admin.getByLabel("Search users").press("Enter");
+    await admin.waitForURL(`${baseUrl}/admin?search=car`);
+    await until(() => admin.getByRole("row").filter({ hasText: "@example.com" }).count(), (n) => n === 1);
+    await admin.getByRole("heading", { name: "Users (1)" }).waitFor();
+
+    await row("carol@example.com").getByRole("button", { name: "Make admin" }).click();
+    await row("carol@example.com").getByText("Administrator").waitFor();
+    await row("carol@example.com").getByRole("button", { name: "Remove admin" }).click();
+    await row("carol@example.com").getByText("Member").waitFor();
+
+    await row("carol@example.com").getByRole("button", { name: "Deactivate" }).click();
+    await row("carol@example.com").getByText("Deactivated").waitFor();
+    expect((await web.app.db.user.findUniqueOrThrow({ where: { email: "carol@example.com" } })).deactivatedAt).not.toBeNull();
+    await row("carol@example.com").getByRole("button", { name: "Reactivate" }).click();
+    await row("carol@example.com").getByRole("button", { name: "Deactivate" }).waitFor();
+
+    await row("carol@example.com").getByRole("button", { name: "Reset link" }).click();
+    expect(await admin.getByTestId("reset-link").textContent()).toContain(baseUrl);
+
+    admin.once("dialog", (dialog) => void dialog.accept("carol@example.com"));
+    await row("carol@example.com").getByRole("button", { name: "Delete" }).click();
+    await admin.getByRole("status").getByText(/Deleted carol@example.com: 0 chats/).waitFor();
+    expect(await web.app.db.user.count({ where: { email: "carol@example.com" } })).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
