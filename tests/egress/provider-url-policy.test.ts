@@ -119,7 +119,8 @@ describe("by default", () => {
 
   test("public addresses are accepted; a name that does not resolve now is left to the request-time check", async () => {
     for (const baseUrl of ["https://1.1.1.1/v1", "https://[2606:4700:4700::1111]/v1", "https://no-such-host.invalid/v1"]) {
-      expect((await ada.request(CREATE, { input: { name: "Out", providerModelId: "m", baseUrl } })).errors).toBeUndefined();
+      // A name per address: model names are unique per user.
+      expect((await ada.request(CREATE, { input: { name: `Out ${baseUrl}`, providerModelId: "m", baseUrl } })).errors).toBeUndefined();
     }
   });
 
@@ -188,7 +189,7 @@ describe("PROVIDER_ALLOWED_HOSTS", () => {
     try {
       const ada = await app.signedUp("ada@example.com");
       for (const baseUrl of ["http://127.0.0.1:11434/v1", "http://10.0.0.1/v1", "http://[::1]/v1"]) {
-        expect((await ada.request(CREATE, { input: { name: "Local", providerModelId: "m", baseUrl } })).errors).toBeUndefined();
+        expect((await ada.request(CREATE, { input: { name: `Local ${baseUrl}`, providerModelId: "m", baseUrl } })).errors).toBeUndefined();
       }
     } finally {
       await app.close();
