@@ -46,7 +46,7 @@ afterAll(async () => {
  */
 const mysql = testProvider() === "mysql";
 const SEND_STATEMENTS = mysql ? 15 : 9;
-const NOA_STATEMENTS = mysql ? 21 : 15;
+const NOA_STATEMENTS = mysql ? 20 : 14;
 const NOA_COMMITS = 5;
 
 const VIEWER_AND_CHATS = `{ viewer { id } chats(first: 20) { edges { node { id title } } } }`;

@@ -63,6 +63,8 @@ export interface TokenCaller {
   db: Db;
   /** The token's id (none for the glasses' opt-in anonymous user). */
   tokenId: string | null;
+  /** The user's memory switch, from the remembered user row (current: any change drops it). */
+  memoryEnabled?: boolean;
 }
 
 /** A caller identified by an access token, with their user row (GraphQL's viewer). */
@@ -337,10 +339,12 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       const token = presentedToken(request, options.glassesTokenHeader);
       let userId: string | null = null;
       let tokenId: string | null = null;
+      let memoryEnabled: boolean | undefined;
       if (token) {
-        const found = await tokenFor(token, "glasses", clientAddress, false);
+        const found = await tokenFor(token, "glasses", clientAddress, true);
         userId = found.userId;
         tokenId = found.id;
+        memoryEnabled = found.user.memoryEnabled;
       } else if (options.anonymousGlassesUserEmail) {
         const user = await rootDb.user.findUnique({ where: { email: options.anonymousGlassesUserEmail }, select: { id: true } });
         userId = user?.id ?? null;
@@ -351,7 +355,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
           "Missing access token. In the Noa app set API Header Key to Authorization and API Header Value to Bearer <your AIUI glasses token>.",
         );
       }
-      return { userId, db: fenced(userId), tokenId };
+      return { userId, db: fenced(userId), tokenId, memoryEnabled };
     },
 
     /**

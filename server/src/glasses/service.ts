@@ -305,7 +305,8 @@ async function answer(
 
   // Begun now, so that memory's reads and the request's embedding overlap the topic check
   // and the save below. The app's history: "forget that" refers to the exchange before.
-  const memory = deps.memory.turn({ db, userId, model, conversation: [...request.history, { role: "user", content: userText }] });
+  // Memory off (known from the remembered user row): the turn reads nothing.
+  const memory = deps.memory.turn({ db, userId, model, conversation: [...request.history, { role: "user", content: userText }], enabled: caller.memoryEnabled });
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved, with a pending reply, before anything else can fail.
