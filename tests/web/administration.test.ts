@@ -96,7 +96,9 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       const sent = provider.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
       expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
       await openPage(bea, "Models", "/models");
-      await bea.getByText("Team echo").first().waitFor();
+      const sharedCard = bea.getByRole("list", { name: "Your models" }).getByRole("listitem").filter({ hasText: "Team echo" });
+      await sharedCard.getByText("shared by your administrator").waitFor();
+      expect(await sharedCard.getByRole("button", { name: /Edit|Delete/ }).count()).toBe(0);
       const html = await bea.content();
       expect(html).not.toContain("WXYZ");
       expect(html).not.toContain("SECRET");

@@ -28,7 +28,7 @@ const GLASSES_PAGE_QUERY = graphql(`
   query GlassesPage {
     glassesTokens { ...GlassesTokenFields }
     glassesSettings { ...GlassesSettingsFields }
-    models { id name active supportsImages }
+    models { id name active supportsImages shared }
   }
 `);
 

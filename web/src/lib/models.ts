@@ -7,7 +7,7 @@ graphql(`
   fragment ModelFields on Model {
     id name providerModelId baseUrl hasApiKey apiKeyLast4 description bestUseCases
     inputCostPerMTok outputCostPerMTok maxTokens contextWindow temperature systemPrompt
-    supportsImages active chatCount
+    supportsImages active chatCount shared
   }
 `);
 
