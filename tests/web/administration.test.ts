@@ -3,8 +3,9 @@
  * administrator; the administrator shares a model (with their key), makes sign-up invite-only
  * and hands over an invite link; the second user signs up with it, chats with the shared model
  * and never sees any of its key; the administrator sets their budget, which then stops a
- * request with a clear message; the Usage page charts both users' usage (chart.js), and the
- * second user's own. (Changing and resetting a password are the account pages' tests.)
+ * request with a clear message; the second user changes their password, forgets it and resets
+ * it through an e-mail caught by a real SMTP server on loopback; the Usage page charts both
+ * users' usage (chart.js), and the second user's own.
  *
  * Needs `bun run web:build` first and Chromium at /usr/bin/chromium.
  */
@@ -13,25 +14,31 @@ import type { Page } from "playwright-core";
 import { BROWSER_TESTS_RUN, openBrowserSession, saveScreenshot, startWebUnderTest, type WebUnderTest } from "../support/browser.ts";
 import { lastMessage, send, textOf, until } from "../support/chat-page.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
+import { type MailSink, resetLinkIn, startMailSink } from "../support/mail-sink.ts";
 
 const KEY = "sk-team-SECRET-KEY-WXYZ";
 const PASSWORD = "correct horse battery";
+// Reset e-mails link to PUBLIC_URL; the browser opens the same path and fragment on the test server.
+const PUBLIC_URL = "http://aiui.test";
 
 describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
   let web: WebUnderTest;
   let provider: FakeProvider;
+  let sink: MailSink;
   let baseUrl: string;
   const sessions: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     provider = await startFakeProvider();
-    web = await startWebUnderTest();
+    sink = await startMailSink();
+    web = await startWebUnderTest({ SMTP_URL: sink.url, MAIL_FROM: "AIUI <aiui@aiui.test>", PUBLIC_URL });
     ({ baseUrl } = web);
   });
   afterAll(async () => {
     for (const session of sessions) await session.close();
     await web?.close();
     await provider?.stop();
+    await sink?.close();
   });
 
   async function browserSession() {
@@ -103,6 +110,32 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       expect(html).not.toContain("WXYZ");
       expect(html).not.toContain("SECRET");
 
+      // Bea changes her password, forgets it, and resets it through the e-mailed link.
+      await bea.goto(`${baseUrl}/settings/account`);
+      const passwordForm = bea.getByRole("form", { name: "Password" });
+      await passwordForm.getByLabel("Current password").fill(PASSWORD);
+      await passwordForm.getByLabel("New password", { exact: true }).fill("analytical engine");
+      await passwordForm.getByLabel("New password again").fill("analytical engine");
+      await passwordForm.getByRole("button", { name: "Change password" }).click();
+      await bea.getByText("Password changed.", { exact: false }).first().waitFor();
+      await bea.getByRole("button", { name: "Sign out" }).click();
+      await bea.waitForURL(`${baseUrl}/signin`);
+      await bea.getByRole("link", { name: "Forgot your password?" }).click();
+      await bea.getByLabel("Email").fill("bea@example.com");
+      await bea.getByRole("button", { name: "Send me a link" }).click();
+      await bea.getByRole("heading", { name: "Check your e-mail" }).waitFor();
+      const link = resetLinkIn(await sink.next("bea@example.com"));
+      await bea.goto(link.replace(PUBLIC_URL, baseUrl));
+      await bea.getByLabel("New password", { exact: true }).fill("compilers all the way");
+      await bea.getByLabel("New password again").fill("compilers all the way");
+      await bea.getByRole("button", { name: "Set new password" }).click();
+      await bea.getByRole("heading", { name: "Password changed" }).waitFor();
+      await bea.getByRole("link", { name: "Sign in with your new password" }).click();
+      await bea.getByLabel("Email").fill("bea@example.com");
+      await bea.getByLabel("Password").fill("compilers all the way");
+      await bea.getByRole("button", { name: "Sign in" }).click();
+      await bea.waitForURL(`${baseUrl}/`);
+
       // The administrator sets Bea's budget below what she has spent.
       await admin.reload();
       await admin.getByLabel("Monthly budget of bea@example.com").fill("1");
@@ -168,7 +201,7 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
     await row("carol@example.com").getByRole("button", { name: "Deactivate" }).waitFor();
 
     await row("carol@example.com").getByRole("button", { name: "Reset link" }).click();
-    expect(await admin.getByTestId("reset-link").textContent()).toContain(baseUrl);
+    expect(await admin.getByTestId("reset-link").textContent()).toContain("/reset-password");
 
     admin.once("dialog", (dialog) => void dialog.accept("carol@example.com"));
     await row("carol@example.com").getByRole("button", { name: "Delete" }).click();
