@@ -454,3 +454,29 @@ describe("shared models", () => {
     expect(fake.requests.at(-1)!.model).toBe("cy-own");
   });
 });
+
+test("a page on another origin may call /v1 with its token (CORS without credentials), and read the chat id", async () => {
+  const preflight = await fetch(`${base}/v1/chat/completions`, {
+    method: "OPTIONS",
+    headers: { origin: "https://chat.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-stainless-os" },
+  });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+  expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  expect(preflight.headers.get("access-control-allow-headers")).toContain("x-stainless-os");
+  expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+
+  fake.scriptNext({ text: "Cross-origin." });
+  const answer = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { origin: "https://chat.example", authorization: `Bearer ${sdk.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "Echo", messages: [{ role: "user", content: "From a web page" }] }),
+  });
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+  expect(answer.headers.get("access-control-expose-headers")).toContain("x-aiui-chat-id");
+  // Refusals carry them too, so the page can read the error.
+  const refused = await fetch(`${base}/v1/models`, { headers: { origin: "https://chat.example", authorization: "Bearer aiui_pat_wrong" } });
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+});

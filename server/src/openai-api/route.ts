@@ -19,8 +19,31 @@ export const CHAT_ID_HEADER = "x-aiui-chat-id";
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 type AddressOf = (request: Request, server: ServerLike) => string;
 
+/**
+ * Any origin may call /v1 (chat UIs that run in the browser): authentication is the bearer
+ * token the page holds, never a cookie (no credentials are allowed), so another site can
+ * do nothing with a visitor's session here. Scripts read which chat a reply went to.
+ */
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": `${CHAT_ID_HEADER}, retry-after`,
+};
+
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...CORS_HEADERS, ...headers } });
+}
+
+/** A browser's preflight: the methods /v1 serves and whatever headers the page means to send (the SDKs add their own). */
+function preflight(request: Request): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      ...CORS_HEADERS,
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? `authorization, content-type, ${CHAT_ID_HEADER}`,
+      "access-control-max-age": "600",
+    },
+  });
 }
 
 function failure(error: unknown, headers: Record<string, string> = {}): Response {
@@ -62,7 +85,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
 
       const body = completionStream(meta, started.events, asked.includeUsage);
       return new Response(body, {
-        headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...chatHeader },
+        headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...CORS_HEADERS, ...chatHeader },
       });
     } catch (error) {
       return failure(error, chatHeader);
@@ -70,6 +93,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
   }
 
   return new Elysia({ name: "openai-api" })
+    .options("/v1/*", ({ request }) => preflight(request), { detail: { hide: true } })
     .get(
       "/v1/models",
       async ({ request, server }) => {
@@ -105,7 +129,7 @@ export function openaiRoutes(identity: Identity, deps: OpenAIApiDependencies, ad
           });
           const asked = await parseTranscriptionRequest(form);
           const heard = await transcribe(deps, asked);
-          if (asked.format === "text") return new Response(`${heard.text}\n`, { headers: { "content-type": "text/plain; charset=utf-8" } });
+          if (asked.format === "text") return new Response(`${heard.text}\n`, { headers: { "content-type": "text/plain; charset=utf-8", ...CORS_HEADERS } });
           if (asked.format === "json") return json(200, { text: heard.text });
           return json(200, {
             task: "transcribe",
