@@ -68,6 +68,14 @@ describe("GraphQL", () => {
     expect(counted.statements, listing(counted)).toBe(1);
   });
 
+  test("chat(id) reads the chat once; another user's chat is NOT_FOUND", async () => {
+    const counted = await counter.during(() => ada.data(`query($id: ID!) { chat(id: $id) { id title } }`, { id: chatId }));
+    expect(counted.statements, listing(counted)).toBe(1);
+    const bob = await app.signedUp("bob@example.com");
+    const other = await bob.request(`query($id: ID!) { chat(id: $id) { id title } }`, { id: chatId });
+    expect(other.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
   test("the same query again, the session known, still answers with the signed-in user's chats", async () => {
     const { viewer, chats } = await ada.data(VIEWER_AND_CHATS);
     expect(viewer.id).toBeString();

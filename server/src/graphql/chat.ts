@@ -1,5 +1,6 @@
 import { queryFromInfo } from "@pothos/plugin-prisma";
-import { branchWindow, createChat, deleteChat, getChat, renameChat, switchVersion } from "../chats/index.ts";
+import { branchWindow, createChat, deleteChat, renameChat, switchVersion } from "../chats/index.ts";
+import { notFound } from "../errors.ts";
 import type { Db } from "../db/client.ts";
 import type { Message } from "../db/generated/sqlite/client.ts";
 import { builder } from "./builder.ts";
@@ -138,8 +139,10 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: async (query, _root, { id }, ctx) => {
       requireViewer(ctx);
-      await getChat(ctx.db, String(id));
-      return ctx.db.chat.findUniqueOrThrow({ ...query, where: { id: String(id) } });
+      // One read: the chat with what the query selects, or NOT_FOUND (another user's chat reads as none).
+      const chat = await ctx.db.chat.findUnique({ ...query, where: { id: String(id) } });
+      if (!chat) throw notFound("Chat");
+      return chat;
     },
   }),
 }));
