@@ -6,6 +6,9 @@
  *
  * - owned: rows carry the user's id. Reads and writes get the owner added to their
  *   `where`; creates get the owner forced.
+ *   An owned model may also have global, admin-written rows (`shared`: shared models):
+ *   the user reads and uses those offered to them, and writes only their own
+ *   (docs/decisions/0017-administration.md).
  * - through: rows belong to a parent that is owned (a message through its chat). Reads
  *   and writes are filtered through the relation; creates check the parent.
  * - self: the user row itself (read and change one's own row only).
