@@ -69,6 +69,8 @@ export interface GeneratorDeps {
   onNotSaved?: (messageId: string) => void;
   /** Where the model may connect (PROVIDER_* settings). */
   network: Config["providerNetwork"];
+  /** After the final write stored a reply with usage (usage/: its day's row); never throws. */
+  onStored?: (usage: ReplyUsage) => Promise<void>;
 }
 
 /** The longest prefix of `text` of at most `room` characters that does not split a surrogate pair. */
@@ -274,6 +276,8 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
           throw error;
         }),
     );
+    // Counted before the end is announced, so whoever hears it finds the usage there too.
+    if (written && end.usage) await deps.onStored?.(end.usage);
     if (!written) {
       // Someone else ended it (or it was deleted): announce what is stored, not ours.
       const stored = await replyDb.message.findUnique({ where: { id: messageId } });

@@ -28,7 +28,7 @@ import type { HistoryMessage } from "./conversation.ts";
 import { withRetries } from "./final-write.ts";
 import { generateReply, type ReplyOptions } from "./generator.ts";
 import { readBranch } from "./history.ts";
-import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub } from "./hub.ts";
+import { endOf, type ReplyEnd, type ReplyEvent, ReplyHub, type ReplyUsage } from "./hub.ts";
 import { INTERRUPTED, NOT_SAVED, REPLY_IN_PROGRESS } from "./reply-errors.ts";
 
 /** How long cancelReply waits for the generating instance to confirm. */
@@ -180,10 +180,10 @@ export function createReplyService(deps: ReplyServiceDeps) {
     const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()), options };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
     // Not awaited: the reply outlives the request. generateReply never throws.
-    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved, network: config.providerNetwork }).then(
+    const onStored = (usage: ReplyUsage) => countUsage({ userId: chat.userId, model, source: chat.source }, usage);
+    void generateReply(job, live, { db, replyDb: rootDb, writeCheckpoint, secrets, settings, onNotSaved, network: config.providerNetwork, onStored }).then(
       (end) => {
         if (end.status === "COMPLETE") memory?.learn(live.text, reply.id);
-        if (end.usage) void countUsage({ userId: chat.userId, model, source: chat.source }, end.usage);
       },
       (error) => {
         console.error(`Reply ${reply.id} crashed:`, error);
