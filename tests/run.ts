@@ -6,15 +6,13 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { DATABASE_TESTS, MULTI_INSTANCE } from "./passes.ts";
 
-// Two server processes sharing PostgreSQL and Redis (TEST_REDIS_URL): only in the PostgreSQL pass,
-// never elsewhere (there they would fail, by design, rather than pass without testing anything).
-const MULTI_INSTANCE = "tests/multi-instance";
+// Multi-instance tests never run outside the PostgreSQL pass: there they would fail, by design,
+// rather than pass without testing anything. Which folders run where: tests/passes.ts.
 const passes: { provider: string; env: Record<string, string>; only?: string[]; ignore?: string[] }[] = [
   { provider: "sqlite", env: {}, ignore: [`${MULTI_INSTANCE}/**`] },
 ];
-// Tests that touch no database (speech, the fake provider, the browser) and SQLite-only ones (tests/sqlite) run in the SQLite pass only.
-const DATABASE_TESTS = ["tests/db", "tests/accounts", "tests/models", "tests/chats", "tests/search", "tests/graphql", "tests/server", "tests/streaming", "tests/glasses", "tests/memory", "tests/fuzz", "tests/tokens", "tests/openai-api"];
 if (process.env.TEST_POSTGRES_URL) passes.push({ provider: "postgresql", env: {}, only: [...DATABASE_TESTS, MULTI_INSTANCE] });
 if (process.env.TEST_MYSQL_URL) passes.push({ provider: "mysql", env: {}, only: DATABASE_TESTS, ignore: [`${MULTI_INSTANCE}/**`] });
 
