@@ -111,6 +111,9 @@ describe("sending", () => {
 
   test("a double click sends once: the second of two simultaneous sends is refused (CONFLICT)", async () => {
     const { chatId } = await modelAndChat(ada, fake.url);
+    // The first reply is still being written when the second click lands, however the two
+    // requests are scheduled (an instant reply could end before the second is handled).
+    fake.scriptNext({ text: "You said: click", delayMsPerToken: 100 });
     const results = await Promise.all([ada.request(SEND, { chatId, content: "click" }), ada.request(SEND, { chatId, content: "click" })]);
     expect(results.map((r) => r.errors?.[0]?.extensions?.code ?? "ok").sort()).toEqual(["CONFLICT", "ok"]);
     const sent = results.find((r) => !r.errors)!.data!.sendMessage;

@@ -121,6 +121,8 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       await bea.getByRole("button", { name: "Sign out" }).click();
       await bea.waitForURL(`${baseUrl}/signin`);
       await bea.getByRole("link", { name: "Forgot your password?" }).click();
+      // The sign-in page has an Email field too: fill the reset page's, once it is there.
+      await bea.getByRole("heading", { name: "Forgot your password?" }).waitFor();
       await bea.getByLabel("Email").fill("bea@example.com");
       await bea.getByRole("button", { name: "Send me a link" }).click();
       await bea.getByRole("heading", { name: "Check your e-mail" }).waitFor();
