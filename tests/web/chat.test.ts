@@ -146,9 +146,14 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       // Esc does the same.
       provider.script(SCRIPTED_MODEL, { text: words(300, "again"), delayMsPerToken: 40 });
       await send(page, "Another long one");
-      await until(() => textOf(replyItems(page).last()), (text) => text.split(" ").length >= 3);
+      // The new reply, not the one stopped above (still the last on screen until the new one shows).
+      await until(() => textOf(replyItems(page).last()), (text) => text.startsWith("again1") && text.split(" ").length >= 3);
       await page.keyboard.press("Escape");
       await replyItems(page).last().getByText("stopped").waitFor();
+      // Stopped where it was, on the server too: no more text arrives.
+      const stoppedAt = await textOf(replyItems(page).last());
+      expect(stoppedAt.startsWith("again1")).toBe(true);
+      expect(stoppedAt.split(" ").length).toBeLessThan(300);
       await saveScreenshot(page, "chat-stopped");
       expect(pageErrors).toEqual([]);
     },
@@ -161,7 +166,7 @@ describe.if(BROWSER_TESTS_RUN)("in Chromium", () => {
       const fullText = words(40, "late");
       provider.script(SCRIPTED_MODEL, { text: fullText, delayMsPerToken: 40 });
       await send(page, "Keep going");
-      await until(() => textOf(replyItems(page).last()), (text) => text.split(" ").length >= 3);
+      await until(() => textOf(replyItems(page).last()), (text) => text.startsWith("late1") && text.split(" ").length >= 3);
 
       await page.reload();
       const reply = replyItems(page).last();
