@@ -33,7 +33,7 @@ import { parseConfig } from "../server/src/env.ts";
 import { EXTRACTION_INSTRUCTION } from "../server/src/memory/index.ts";
 import { createModel } from "../server/src/models/service.ts";
 import { type ChatRequest, DEFAULT_TRANSCRIPT, startFakeProvider } from "../tests/support/fake-provider.ts";
-import { fixture } from "../tests/support/fixtures.ts";
+import { fixture, noaAppForm } from "../tests/support/fixtures.ts";
 import { startServerProcess } from "../tests/support/server-process.ts";
 import { benchDatabase, benchProviders, writeResults } from "./support/common.ts";
 
@@ -115,12 +115,7 @@ const server = await startServerProcess(
 const routeUrl = `${server.base}/mm/mm/`;
 
 async function routeOnce(secret: string): Promise<number> {
-  const body = new FormData();
-  body.append("audio", new File([audio], "audio.wav"));
-  body.append("image", new File([image], "image.jpg"));
-  body.append("messages", "[]");
-  body.append("location", "");
-  body.append("time", "2025-07-02 11:29:48.054846");
+  const body = noaAppForm(audio, image);
   const started = performance.now();
   const response = await fetch(routeUrl, { method: "POST", headers: { Authorization: `Bearer ${secret}` }, body });
   const answer = (await response.json()) as { message?: string };

@@ -19,7 +19,7 @@ import { applyMigrations } from "../server/src/db/migrate.ts";
 import { parseConfig } from "../server/src/env.ts";
 import { createModel } from "../server/src/models/service.ts";
 import { startFakeProvider } from "../tests/support/fake-provider.ts";
-import { fixture } from "../tests/support/fixtures.ts";
+import { fixture, noaAppForm } from "../tests/support/fixtures.ts";
 import { startServerProcess } from "../tests/support/server-process.ts";
 import { DEFAULT_MODEL_CACHE, ensureWhisperModel, TEST_MODEL, WHISPER_BASE_SHAPE, type WhisperModelSpec } from "../tests/support/tiny-whisper/generate.ts";
 import { round, writeResults } from "./support/common.ts";
@@ -47,12 +47,7 @@ async function server(env: Record<string, string>) {
   return {
     process,
     async noa() {
-      const body = new FormData();
-      body.append("audio", new File([audio], "audio.wav"));
-      body.append("image", new File([image], "image.jpg"));
-      body.append("messages", "[]");
-      body.append("location", "");
-      body.append("time", "2025-07-02 11:29:48.054846");
+      const body = noaAppForm(audio, image);
       const response = await fetch(`${process.base}/mm/mm/`, { method: "POST", headers: { Authorization: `Bearer ${secret}` }, body });
       if (response.status !== 200) throw new Error(`route answered ${response.status}: ${await response.text()}`);
       return (await response.json()) as { user_prompt?: string };

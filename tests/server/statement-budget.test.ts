@@ -10,7 +10,7 @@ import type { SpeechToText } from "../../server/src/speech/index.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { testProvider } from "../support/database.ts";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.ts";
-import { fixture } from "../support/fixtures.ts";
+import { fixture, noaAppForm } from "../support/fixtures.ts";
 import { createModel, SEND, settled } from "../support/replies.ts";
 import { listing, StatementCounter } from "../support/statements.ts";
 
@@ -103,12 +103,7 @@ describe("the glasses route", () => {
     const audio = await fixture("noa-app-request-audio.wav");
     const image = await fixture("noa-app-request-image.jpg");
     const noa = () => {
-      const body = new FormData();
-      body.append("audio", new File([audio], "audio.wav"));
-      body.append("image", new File([image], "image.jpg"));
-      body.append("messages", "[]");
-      body.append("location", "");
-      body.append("time", "2025-07-02 11:29:48.054846");
+      const body = noaAppForm(audio, image);
       return app.handle(new Request("http://aiui.test/mm/mm/", { method: "POST", headers: { Authorization: `Bearer ${token}` }, body }));
     };
     provider.script("echo", { text: "Paris." });
