@@ -6,6 +6,7 @@ import { builder } from "./builder.ts";
 import { MessageStatusEnum } from "./chat.ts";
 import { requireViewer } from "./context.ts";
 import { FileScalar } from "./file.ts";
+import { followedEvents } from "./reply-stream.ts";
 
 const SendMessagePayload = builder.objectRef<{ chat: Chat; message: Message; reply: Message }>("SendMessagePayload").implement({
   fields: (t) => ({
@@ -113,8 +114,9 @@ builder.subscriptionFields((t) => ({
     args: { messageId: t.arg.id() },
     subscribe: (_root, { messageId }, ctx) => {
       requireViewer(ctx);
-      return ctx.app.replies.follow(ctx.db, String(messageId));
+      return ctx.app.replies.follow(ctx.db, String(messageId)).then((events) => followedEvents(ctx, events));
     },
+    // Events are served without running this per event where the selection allows (reply-stream.ts).
     resolve: (event) => event,
   }),
 }));

@@ -13,6 +13,7 @@ import { AppError, httpStatusOf, RateLimited } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
 import { storableTextOnly } from "./input-text.ts";
 import { queryLimits } from "./limits.ts";
+import { directReplyEvents } from "./reply-stream.ts";
 import { schema } from "./schema.ts";
 
 /** Browsers must send this header (any value) with every GraphQL request; see useCSRFPrevention. */
@@ -133,6 +134,8 @@ export function createGraphQLServer(app: AppServices) {
       storableTextOnly,
       cookiePlugin,
       codeInputErrors,
+      // replyStream events built without an execution per token (reply-stream.ts, decision 0019).
+      directReplyEvents,
     ],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
       const address = clientAddress ?? "unknown";
