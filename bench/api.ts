@@ -20,6 +20,8 @@
  *                   leaf, the usage row, the thread key),
  *                   and checkpoints per second while streaming (web replies' rule: ≤ 1/s).
  *
+ * BENCH_SERVER_FLAGS="--cpu-prof-md --cpu-prof-dir=DIR" profiles the server.
+ *
  * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000 --ramp=1000
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -91,7 +93,9 @@ let onStats: (stats: Stats) => void = () => {};
 const portReady = new Promise<number>((r) => {
   onPort = r;
 });
-const server = Bun.spawn(["bun", join(root, "bench/stream-server.ts")], {
+// BENCH_SERVER_FLAGS passes flags to the server's bun, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
+const serverFlags = process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? [];
+const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server.ts")], {
   cwd: root,
   env: {
     PATH: process.env.PATH!,

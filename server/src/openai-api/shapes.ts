@@ -58,3 +58,18 @@ export function usageChunk(meta: CompletionMeta, usage: ReplyUsage | null) {
 }
 
 export const sseData = (value: unknown) => `data: ${typeof value === "string" ? value : JSON.stringify(value)}\n\n`;
+
+/**
+ * The `data:` line of a chunk carrying text, as `sseData(chunk(meta, { content }, null, includeUsage))`
+ * writes it, with everything but the text serialised once per stream: that chunk is sent for
+ * every piece of every reply. The constant parts are cut from a real chunk around a marker,
+ * so the bytes are the same by construction (the text is the last string in the chunk).
+ */
+export function contentChunkLines(meta: CompletionMeta, includeUsage: boolean): (content: string) => string {
+  const marker = JSON.stringify("\u0000content\u0000");
+  const sample = sseData(chunk(meta, { content: "\u0000content\u0000" }, null, includeUsage));
+  const at = sample.lastIndexOf(marker);
+  const head = sample.slice(0, at);
+  const tail = sample.slice(at + marker.length);
+  return (content) => head + JSON.stringify(content) + tail;
+}

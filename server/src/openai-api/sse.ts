@@ -6,11 +6,12 @@
  */
 import type { ReplyEvent } from "../generation/index.ts";
 import { asOpenAIError, providerFailed } from "./errors.ts";
-import { type CompletionMeta, chunk, finishReasonOf, sseData, usageChunk } from "./shapes.ts";
+import { type CompletionMeta, chunk, contentChunkLines, finishReasonOf, sseData, usageChunk } from "./shapes.ts";
 
 export function completionStream(meta: CompletionMeta, events: AsyncIterable<ReplyEvent>, includeUsage: boolean): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const iterator = events[Symbol.asyncIterator]();
+  const contentLine = contentChunkLines(meta, includeUsage);
   let sentRole = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -26,7 +27,7 @@ export function completionStream(meta: CompletionMeta, events: AsyncIterable<Rep
         return;
       }
       const event = next.value;
-      if (event.delta) send(chunk(meta, { content: event.delta }, null, includeUsage));
+      if (event.delta) controller.enqueue(encoder.encode(contentLine(event.delta)));
       if (event.done) {
         if (event.status === "FAILED") {
           // Mid-stream the status is sent already: OpenAI's clients read an error event as the failure.
