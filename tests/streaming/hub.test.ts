@@ -125,3 +125,59 @@ test("a follower that leaves stops listening at once", async () => {
   expect(live.listeners.size).toBe(0);
   live.finish({ ...END, length: 1 });
 });
+
+test("a reply's pieces go on the bus only once another instance asked for its snapshot; its end always does", async () => {
+  const published: string[] = [];
+  const bus = sharedBus((topic, event) => {
+    if (topic === "aiui:reply:m5") published.push(event.kind);
+    return false;
+  });
+  const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
+  await Promise.all([a.ready(), b.ready()]);
+  const live = a.begin("m5");
+  // A follower on the generating instance itself needs no bus.
+  const local = collect(a.follow(row("m5", ""), async () => row("m5", "")));
+  for (const word of ["one ", "two ", "three "]) live.append(word);
+  expect(published).toEqual([]);
+
+  let stored = row("m5", live.text);
+  const elsewhere = collect(b.follow(stored, async () => stored));
+  await Bun.sleep(10);
+  expect(published).toEqual(["snapshot"]);
+  for (const word of ["four ", "five"]) live.append(word);
+  stored = row("m5", live.text, "COMPLETE");
+  live.finish({ ...END, length: live.text.length });
+  expect(published).toEqual(["snapshot", "delta", "delta", "end"]);
+  expect(textOf(await elsewhere)).toBe("one two three four five");
+  expect(textOf(await local)).toBe("one two three four five");
+});
+
+test(
+  "a follower whose first snapshot request is lost asks again, and streams from the answer on",
+  async () => {
+    let lost = 0;
+    const bus = sharedBus((topic, event) => topic === "aiui:replies:control" && event.kind === "snapshot" && lost++ === 0);
+    const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
+    await Promise.all([a.ready(), b.ready()]);
+    const live = a.begin("m6");
+    live.append("checkpointed ");
+    let stored = row("m6", live.text);
+    const received: ReplyEvent[] = [];
+    const done = (async () => {
+      for await (const event of b.follow(stored, async () => stored)) received.push(event);
+    })();
+    await Bun.sleep(SNAPSHOT_TIMEOUT_MS + 100);
+    // The checkpoint was sent, and the second request answered: pieces arrive live again.
+    expect(textOf(received)).toBe("checkpointed ");
+    live.append("live ");
+    await Bun.sleep(10);
+    expect(textOf(received)).toBe("checkpointed live ");
+    live.append("end");
+    stored = row("m6", live.text, "COMPLETE");
+    live.finish({ ...END, length: live.text.length });
+    await done;
+    expect(textOf(received)).toBe("checkpointed live end");
+    expect(lost).toBe(2);
+  },
+  SNAPSHOT_TIMEOUT_MS + 5000,
+);

@@ -22,8 +22,12 @@
  *    final text is; a follower that has sent less reads the rest from the database.
  *  - Nobody answers a snapshot request (the generating instance died): after
  *    SNAPSHOT_TIMEOUT_MS the follower sends the last checkpoint from the database and
- *    keeps listening; the stale-reply sweep (service.ts) ends such replies and
- *    publishes their end.
+ *    asks again (one read per SNAPSHOT_TIMEOUT_MS while unanswered); the stale-reply
+ *    sweep (service.ts) ends such replies and publishes their end.
+ *  - A reply's pieces are published only once another instance has asked for its
+ *    snapshot (`followedElsewhere`): a follower elsewhere needs nothing older than its
+ *    snapshot, and a reply nobody follows elsewhere then costs Redis no command per token
+ *    (the end is always published: `cancel` and the sweep's followers wait for it).
  *
  * A follower that reads slowly gets consecutive pieces merged into one event, so a
  * slow client costs memory in proportion to the text, not to the number of tokens.
@@ -117,6 +121,8 @@ export class LiveReply {
   text = "";
   readonly controller = new AbortController();
   stopReason: StopReason | null = null;
+  /** Another instance asked for a snapshot: from then on every piece is published. */
+  followedElsewhere = false;
   readonly listeners = new Set<(event: WireEvent) => void>();
   /** Resolves once the final state is written and announced. */
   readonly ended: Promise<ReplyEnd>;
@@ -180,7 +186,7 @@ export class ReplyHub {
     const topic = topicOf(messageId);
     const reply = new LiveReply(messageId, (event) => {
       for (const listener of reply.listeners) listener(event);
-      if (this.bus.distributed) this.bus.publish(topic, event);
+      if (this.bus.distributed && (event.kind !== "delta" || reply.followedElsewhere)) this.bus.publish(topic, event);
       if (event.kind === "end") this.live.delete(messageId);
     });
     this.live.set(messageId, reply);
@@ -290,8 +296,10 @@ export class ReplyHub {
   private onControl(event: ControlEvent): void {
     const reply = this.live.get(event.messageId);
     if (!reply) return;
-    if (event.kind === "cancel") reply.stop("cancel");
-    else this.bus.publish(topicOf(event.messageId), { kind: "snapshot", nonce: event.nonce, text: reply.text } satisfies WireEvent);
+    if (event.kind === "cancel") return reply.stop("cancel");
+    // Published on the reply's topic before any later piece: the follower continues from it.
+    reply.followedElsewhere = true;
+    this.bus.publish(topicOf(event.messageId), { kind: "snapshot", nonce: event.nonce, text: reply.text } satisfies WireEvent);
   }
 }
 
@@ -496,8 +504,9 @@ class Feed implements AsyncIterableIterator<ReplyEvent> {
       this.buffered = [];
       return this.finishFrom(row);
     }
-    // Send the checkpoint and keep listening: a live instance's next events either
-    // continue from it or ask for another snapshot.
+    // Send the checkpoint and ask again: a live instance publishes its pieces only once it
+    // heard a snapshot request, and the next answer continues from wherever this one is.
     this.endSync(row.content, reread);
+    this.startSync(reread);
   }
 }
