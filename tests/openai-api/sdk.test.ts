@@ -121,6 +121,21 @@ describe("chat completions", () => {
     expect(Number(reply.cost)).toBeGreaterThan(0);
   });
 
+  test("a client that leaves mid-stream: the reply is still written to its end and stored", async () => {
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    fake.scriptNext({ text: words, delayMsPerToken: 10 });
+    const stream = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Leave early" }], stream: true });
+    let read = "";
+    for await (const chunk of stream) {
+      read += chunk.choices[0]?.delta.content ?? "";
+      if (read.length > 5) break; // the SDK aborts the request
+    }
+    const reply = await app.db.message.findFirstOrThrow({ where: { role: "ASSISTANT" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+    const stored = await settled(app, reply.id);
+    expect(stored).toMatchObject({ status: "COMPLETE", content: words });
+    expect(words.startsWith(read)).toBe(true);
+  });
+
   test("the same conversation continues its chat; a changed history branches; another conversation gets its own chat", async () => {
     fake.scriptNext({ text: "Blue." });
     const first = await sdk.chat.completions.create({ model: "Echo", messages: [{ role: "user", content: "Sky colour?" }] }).withResponse();

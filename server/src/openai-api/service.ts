@@ -144,43 +144,77 @@ async function storeEarlier(db: Db, chat: Chat, parentId: string | null, message
 /**
  * A relay that reads the reply to its end whoever listens: when it completes, the chat's
  * thread key becomes the conversation with this reply, before the client is given the
- * end (so a client that asks again at once finds the chat).
+ * end (so a client that asks again at once finds the chat). A client that reads slower
+ * than the reply is written gets the pieces it has not read merged into one (as the
+ * hub's followers do), so it costs memory in proportion to the text, and a chunk per read
+ * rather than per token.
  */
-function relay(source: AsyncIterableIterator<ReplyEvent>, onComplete: (text: string) => Promise<void>): AsyncIterable<ReplyEvent> {
+function relay(source: AsyncIterableIterator<ReplyEvent>, onComplete: (text: string) => Promise<void>): AsyncIterableIterator<ReplyEvent> {
   const queue: ReplyEvent[] = [];
-  let wake = null as (() => void) | null;
+  let waiting: { resolve: (result: IteratorResult<ReplyEvent>) => void; reject: (error: unknown) => void } | null = null;
   let finished = false;
   let failure: unknown = null;
+  /** The client went away: nothing more is queued for it. */
+  let left = false;
+  const done = (): IteratorResult<ReplyEvent> => ({ value: undefined, done: true });
+
+  /** Answers a waiting read when there is something to answer with. */
+  const settle = () => {
+    if (!waiting || (queue.length === 0 && !finished)) return;
+    const { resolve, reject } = waiting;
+    waiting = null;
+    if (queue.length > 0) resolve({ value: queue.shift()!, done: false });
+    else if (failure) reject(takeFailure());
+    else resolve(done());
+  };
+  const takeFailure = () => {
+    const error = failure;
+    failure = null;
+    return error;
+  };
+  const add = (event: ReplyEvent) => {
+    if (left) return;
+    const last = queue.at(-1);
+    if (last && !last.done && !event.done && last.offset + last.delta.length === event.offset) last.delta += event.delta;
+    else queue.push(event);
+    settle();
+  };
+
   void (async () => {
     let text = "";
     try {
       for await (const event of source) {
         text = event.offset === text.length ? text + event.delta : text.slice(0, event.offset) + event.delta;
         if (event.done && event.status === "COMPLETE") await onComplete(text).catch((error) => console.error("Recording an API chat's thread failed:", error));
-        queue.push(event);
-        wake?.();
+        add(event);
         if (event.done) break;
       }
     } catch (error) {
       failure = error;
     } finally {
       finished = true;
-      wake?.();
+      settle();
     }
   })();
+
   return {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        while (queue.length > 0) yield queue.shift()!;
-        if (finished) {
-          if (failure) throw failure;
-          return;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = null;
-      }
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (left || finished) return failure && !left ? Promise.reject(takeFailure()) : Promise.resolve(done());
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+      });
+    },
+    return() {
+      left = true;
+      queue.length = 0;
+      const reader = waiting;
+      waiting = null;
+      reader?.resolve(done());
+      return Promise.resolve(done());
     },
   };
 }
