@@ -408,18 +408,19 @@ class Feed implements AsyncIterableIterator<ReplyEvent> {
   /** Sends the part of `text` (the reply from its start) this follower has not had yet. */
   sendText(text: string): void {
     if (text.length <= this.sent) return;
-    this.push({ ...this.base(), offset: this.sent, delta: text.slice(this.sent) });
+    this.push(this.piece(text.slice(this.sent)));
     this.sent = text.length;
   }
 
-  private base(): ReplyEvent {
-    return { messageId: this.messageId, offset: this.sent, delta: "", status: "STREAMING", done: false, error: null, usage: null, firstTokenMs: null, latencyMs: null };
+  /** The next piece for this follower: `delta` continues where the text sent so far ends (one object per token: no spread). */
+  private piece(delta: string): ReplyEvent {
+    return { messageId: this.messageId, offset: this.sent, delta, status: "STREAMING", done: false, error: null, usage: null, firstTokenMs: null, latencyMs: null };
   }
 
   /** The reply is final: the text this follower lacks (from `content`, the whole final text), then the end. */
   finish(end: ReplyEnd, content = ""): void {
     const rest = content.length > this.sent ? content.slice(this.sent) : "";
-    this.push({ ...this.base(), delta: rest, status: end.status, done: true, error: end.error, usage: end.usage, firstTokenMs: end.firstTokenMs, latencyMs: end.latencyMs, finishReason: end.finishReason ?? null });
+    this.push({ ...this.piece(rest), status: end.status, done: true, error: end.error, usage: end.usage, firstTokenMs: end.firstTokenMs, latencyMs: end.latencyMs, finishReason: end.finishReason ?? null });
     this.sent += rest.length;
   }
 
@@ -462,7 +463,7 @@ class Feed implements AsyncIterableIterator<ReplyEvent> {
       this.startSync(reread);
       return;
     }
-    this.push({ ...this.base(), delta: event.delta.slice(this.sent - event.offset) });
+    this.push(this.piece(event.delta.slice(this.sent - event.offset)));
     this.sent = end;
   }
 
