@@ -63,6 +63,22 @@ describe("GraphQL", () => {
     expect(counted.commits, listing(counted)).toBe(0);
   });
 
+  test("viewer + chats(first: 20) is at most 2 statements after a restart (a new instance on the same database knows neither the session nor its user)", async () => {
+    const restartedCounter = new StatementCounter();
+    const restarted = await startTestApp({}, { instanceOf: app, statements: restartedCounter });
+    try {
+      const browser = restarted.client();
+      browser.cookie = ada.cookie;
+      const counted = await restartedCounter.during(() => browser.data(VIEWER_AND_CHATS));
+      expect(counted.statements, listing(counted)).toBeLessThanOrEqual(2);
+      expect(counted.commits, listing(counted)).toBe(0);
+      const again = await restartedCounter.during(() => browser.data(VIEWER_AND_CHATS));
+      expect(again.statements, listing(again)).toBe(1);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   test("viewer + chats(first: 20) for a session this instance knows is 1 statement", async () => {
     const counted = await counter.during(() => ada.data(VIEWER_AND_CHATS));
     expect(counted.statements, listing(counted)).toBe(1);

@@ -12,10 +12,12 @@
 import type { Db } from "../db/client.ts";
 import type { User } from "../db/generated/sqlite/client.ts";
 import { hashToken } from "../crypto/tokens.ts";
+import type { DatabaseProvider } from "../env.ts";
 import { AppError, RateLimited } from "../errors.ts";
 import { hasScope, type TokenScope } from "./access-tokens.ts";
 import { fenceFor } from "./fence.ts";
 import { AttemptLimiter } from "./rate-limit.ts";
+import { sessionReader } from "./session-read.ts";
 
 /**
  * How long a session's answer (its user row) is reused without asking the database. Every
@@ -73,6 +75,8 @@ export interface TokenUserCaller extends TokenCaller {
 }
 
 export interface IdentityOptions {
+  /** The database's SQL dialect, for the session lookup that reads its user in the same statement (session-read.ts). */
+  provider: DatabaseProvider;
   /** Besides Authorization, the header the glasses may carry their token in (lower case). */
   glassesTokenHeader: string;
   /** Opt-in: token-less glasses requests act as this account (email). */
@@ -139,9 +143,10 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     seenAt: number;
   }
   /**
-   * Sessions by their token's hash, users by id: a new session of a known user (a second
-   * device, or another instance's sign-in) costs one statement, a known one none. A Map
-   * keeps insertion order, so its first key is the oldest.
+   * Sessions by their token's hash, users by id: a session new to the instance (a second
+   * device, another instance's sign-in, any session after a restart) costs one statement,
+   * which reads its user too; a known one none. A Map keeps insertion order, so its first
+   * key is the oldest.
    */
   const sessions = new Map<string, KnownSession>();
   const users = new Map<string, { user: User; cachedAt: number }>();
@@ -198,35 +203,38 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     return db;
   }
 
+  const readSession = sessionReader(rootDb, options.provider);
+
   async function userForSession(sessionToken: string): Promise<User | null> {
     const tokenHash = hashToken(sessionToken);
     const now = Date.now();
     const startedIn = epoch;
     let session = sessions.get(tokenHash);
+    /** The user as read with the session, when the session was not known. */
+    let readUser: User | undefined;
     if (!fresh(session, now) || session!.expiresAt <= now) {
       sessions.delete(tokenHash);
-      const row = await rootDb.session.findUnique({
-        where: { tokenHash },
-        select: { id: true, userId: true, expiresAt: true, createdAt: true, lastSeenAt: true },
-      });
-      if (!row) return null;
+      const found = await readSession(tokenHash);
+      if (!found) return null;
+      const row = found.session;
       if (row.expiresAt.getTime() <= Date.now()) {
         await rootDb.session.deleteMany({ where: { id: row.id } });
         return null;
       }
       const seenAt = (row.lastSeenAt ?? row.createdAt).getTime();
       session = { sessionId: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), cachedAt: now, seenAt };
-      if (epoch === startedIn) bounded(sessions, tokenHash, session);
+      readUser = found.user;
+      if (epoch === startedIn) {
+        bounded(sessions, tokenHash, session);
+        bounded(users, readUser.id, { user: readUser, cachedAt: now });
+      }
     }
     if (now - session!.seenAt > SESSION_LAST_SEEN_RESOLUTION_MS) {
       session!.seenAt = now;
       await rootDb.session.updateMany({ where: { id: session!.sessionId }, data: { lastSeenAt: new Date(now) } });
     }
-    const known = users.get(session!.userId);
+    const user = readUser ?? (await knownUser(session!.userId, startedIn));
     // Deactivation ends the user's sessions (and drops them here); this covers one started in the same instant.
-    if (fresh(known, now)) return known!.user.deactivatedAt ? null : known!.user;
-    const user = await rootDb.user.findUnique({ where: { id: session!.userId } });
-    if (user && epoch === startedIn) bounded(users, user.id, { user, cachedAt: now });
     return user?.deactivatedAt ? null : user;
   }
 
@@ -241,10 +249,6 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     }
   }
 
-  /**
-   * The token behind `secret` if it is live and carries `scope`. A wrong, expired or revoked
-   * token counts as a failure of the address; a good token without the scope is FORBIDDEN.
-   */
   /** The user row, remembered like a session's (deactivation and every change drop it). */
   async function knownUser(userId: string, startedIn: number): Promise<User | null> {
     const now = Date.now();

@@ -173,7 +173,7 @@ export type Accounts = ReturnType<typeof createAccounts>;
  * Built once at start with the unfenced client; request code reaches accounts only through this.
  * `channel` carries session and user invalidations between instances (the reply bus).
  */
-export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasses" | "mail" | "publicUrl">, channel?: InvalidationChannel) {
+export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "database" | "glasses" | "mail" | "publicUrl">, channel?: InvalidationChannel) {
   const signinLimiter = new AttemptLimiter(config.auth.signinMaxAttempts, config.auth.signinWindowSeconds * 1000);
   const limits: RequestLimits = {
     signin: signinLimiter,
@@ -188,6 +188,7 @@ export function createAccounts(rootDb: Db, config: Pick<Config, "auth" | "glasse
   /** Reset mails being sent (after their request was answered). */
   const sending = new Set<Promise<void>>();
   const identity = createIdentity(rootDb, {
+    provider: config.database.provider,
     glassesTokenHeader: config.glasses.tokenHeader,
     anonymousGlassesUserEmail: config.glasses.anonymousUserEmail,
     tokenMaxFailures: config.auth.tokenMaxFailures,
