@@ -5,7 +5,7 @@
  * cursor built from another user's message id (or any id at all) cannot probe whether that
  * row exists, and a malformed one never reaches the database.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { hkdfSync, timingSafeEqual } from "node:crypto";
 
 const TAG_BYTES = 16;
 
@@ -13,7 +13,8 @@ export type CursorSigner = ReturnType<typeof createCursorSigner>;
 
 export function createCursorSigner(encryptionKey: Buffer) {
   const key = Buffer.from(hkdfSync("sha256", encryptionKey, Buffer.alloc(0), "aiui pagination cursors v1", 32));
-  const tagOf = (scope: string, id: string) => createHmac("sha256", key).update(`${scope}\n${id}`).digest().subarray(0, TAG_BYTES);
+  // Bun's own HMAC: the same bytes as node:crypto's createHmac, in about half the time (a page seals one per row).
+  const tagOf = (scope: string, id: string) => Buffer.from(new Bun.CryptoHasher("sha256", key).update(`${scope}\n${id}`).digest().subarray(0, TAG_BYTES));
   return {
     seal(scope: string, id: string): string {
       return `${Buffer.from(id).toString("base64url")}.${tagOf(scope, id).toString("base64url")}`;

@@ -2,7 +2,8 @@
  * Every string a GraphQL operation carries (String and ID arguments and input fields, as
  * literals in the document or as variables) is checked once, before anything runs: text
  * that no database can store (NUL, unpaired surrogates: text.ts) is refused with
- * BAD_USER_INPUT naming the field, for every resolver alike.
+ * BAD_USER_INPUT naming the field, for every resolver alike. The document's literals are
+ * walked once per document (cached with it), the variables on every request.
  */
 import { type DocumentNode, GraphQLError, Kind, type ValueNode, visit } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -60,9 +61,20 @@ function inDocument(document: DocumentNode, variablePaths: Map<string, Path>): P
   return found;
 }
 
+/**
+ * What a document's walk found, kept with the document: Yoga's parser cache hands every
+ * request with the same query text the same DocumentNode, so the walk runs once per query.
+ */
+const documents = new WeakMap<DocumentNode, { literal: Problem | null; variablePaths: Map<string, Path> }>();
+
 function problemIn(document: DocumentNode, variables: Record<string, unknown> | null | undefined): Problem | null {
-  const variablePaths = new Map<string, Path>();
-  const literal = inDocument(document, variablePaths);
+  let walked = documents.get(document);
+  if (!walked) {
+    const variablePaths = new Map<string, Path>();
+    walked = { literal: inDocument(document, variablePaths), variablePaths };
+    documents.set(document, walked);
+  }
+  const { literal, variablePaths } = walked;
   if (literal) return literal;
   for (const [name, value] of Object.entries(variables ?? {})) {
     const problem = inValue(value, variablePaths.get(name) ?? [name]);

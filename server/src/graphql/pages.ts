@@ -5,7 +5,7 @@
  * BAD_USER_INPUT before any query runs, so it tells nothing about other rows. A chat's
  * messages page over its branch (graphql/chat.ts) with openCursor and sealCursor.
  */
-import { resolveCursorConnection } from "@pothos/plugin-relay";
+import { parseCursorConnectionArgs } from "@pothos/plugin-relay";
 import { AppError } from "../errors.ts";
 import type { GraphQLContext } from "./context.ts";
 
@@ -44,9 +44,26 @@ export function openCursor(ctx: GraphQLContext, scope: string, args: PageArgs, f
 }
 
 /**
- * One page of `load`'s rows, with cursors sealed for `scope` (e.g. `chats`), and for the viewer.
+ * An edge whose cursor is sealed when the query asks for it: sealing is an HMAC per row,
+ * and lists are mostly read without their edges' cursors (`pageInfo.endCursor` suffices).
  */
-export function page<T extends { id: string }>(
+class Edge<T extends { id: string }> {
+  #cursor: string | undefined;
+  constructor(
+    readonly node: T,
+    private readonly seal: (id: string) => string,
+  ) {}
+  get cursor(): string {
+    this.#cursor ??= this.seal(this.node.id);
+    return this.#cursor;
+  }
+}
+
+/**
+ * One page of `load`'s rows, with cursors sealed for `scope` (e.g. `chats`), and for the
+ * viewer. Pothos' resolveCursorConnection, except that cursors are sealed only when read.
+ */
+export async function page<T extends { id: string }>(
   ctx: GraphQLContext,
   scope: string,
   args: PageArgs,
@@ -56,10 +73,27 @@ export function page<T extends { id: string }>(
   if (args.before != null && args.first != null) throw new AppError("BAD_USER_INPUT", "before pages backwards: use it with last, not first.", "first");
   if (args.after != null && args.last != null) throw new AppError("BAD_USER_INPUT", "after pages forwards: use it with first, not last.", "last");
   const cursorId = openCursor(ctx, scope, args, "after") ?? openCursor(ctx, scope, args, "before");
-  return resolveCursorConnection<Promise<T[]>>(
-    { args, toCursor: (row) => sealCursor(ctx, scope, row.id) },
-    ({ limit, inverted }) => load({ cursorId, take: limit, inverted }),
-  );
+  const { limit, inverted, expectedSize, hasPreviousPage, hasNextPage } = parseCursorConnectionArgs({ args });
+  const rows = await load({ cursorId, take: limit, inverted });
+  const shown = rows.slice(0, expectedSize);
+  if (inverted) shown.reverse();
+  const seal = (id: string) => sealCursor(ctx, scope, id);
+  const edges = shown.map((row) => new Edge(row, seal));
+  // An empty page keeps the cursor it was asked from (as Pothos does).
+  const given = args.after ?? args.before ?? "";
+  return {
+    edges,
+    pageInfo: {
+      get startCursor() {
+        return edges[0]?.cursor ?? given;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? given;
+      },
+      hasPreviousPage: hasPreviousPage(rows.length),
+      hasNextPage: hasNextPage(rows.length),
+    },
+  };
 }
 
 /** The Prisma arguments for a page: the cursor row is skipped, as in Relay's after/before. */
