@@ -67,6 +67,8 @@ export interface TokenCaller {
   tokenId: string | null;
   /** The user's memory switch, from the remembered user row (current: any change drops it). */
   memoryEnabled?: boolean;
+  /** The user's monthly budget (null: none), from the remembered user row; undefined: not known, the budget check reads it. */
+  monthlyBudget?: User["monthlyBudget"];
 }
 
 /** A caller identified by an access token, with their user row (GraphQL's viewer). */
@@ -328,8 +330,9 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       if (!secret) {
         throw new AppError("UNAUTHENTICATED", `Missing access token: send Authorization: Bearer <token> with a token that has the ${scope} scope.`);
       }
-      const token = await tokenFor(secret, scope, clientAddress, false);
-      return { userId: token.userId, db: fenced(token.userId), tokenId: token.id };
+      const token = await tokenFor(secret, scope, clientAddress, true);
+      // The remembered user's switches: a send then reads neither its memory state nor its budget.
+      return { userId: token.userId, db: fenced(token.userId), tokenId: token.id, memoryEnabled: token.user.memoryEnabled, monthlyBudget: token.user.monthlyBudget };
     },
 
     /** GraphQL's caller behind a bearer token (scope graphql), with the user row; throws like fromBearer. */
@@ -344,11 +347,13 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       let userId: string | null = null;
       let tokenId: string | null = null;
       let memoryEnabled: boolean | undefined;
+      let monthlyBudget: User["monthlyBudget"] | undefined;
       if (token) {
         const found = await tokenFor(token, "glasses", clientAddress, true);
         userId = found.userId;
         tokenId = found.id;
         memoryEnabled = found.user.memoryEnabled;
+        monthlyBudget = found.user.monthlyBudget;
       } else if (options.anonymousGlassesUserEmail) {
         const user = await rootDb.user.findUnique({ where: { email: options.anonymousGlassesUserEmail }, select: { id: true } });
         userId = user?.id ?? null;
@@ -359,7 +364,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
           "Missing access token. In the Noa app set API Header Key to Authorization and API Header Value to Bearer <your AIUI glasses token>.",
         );
       }
-      return { userId, db: fenced(userId), tokenId, memoryEnabled };
+      return { userId, db: fenced(userId), tokenId, memoryEnabled, monthlyBudget };
     },
 
     /**

@@ -50,7 +50,8 @@ function actionsFor(db: Db, deps: AdministrationDeps, admin: User) {
       return userView(db, id);
     },
     setUserBudget: async (id: string, amount: number | null | undefined) => {
-      await setUserBudget(db, id, amount);
+      // Sends check the budget against the remembered user row: every instance drops it.
+      await changed(id, setUserBudget(db, id, amount));
       return userView(db, id);
     },
     deleteUser: (id: string, confirmEmail: string) => changed(id, deleteUser(db, admin, id, confirmEmail)),

@@ -13,7 +13,7 @@
  * ends rows whose lease ran out, so a dead writer never locks a chat.
  */
 import type { ImageUpload } from "../attachments/index.ts";
-import { checkMessageContent, createChat, DEFAULT_CHAT_TITLE, loadTree, MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
+import { checkMessageContent, DEFAULT_CHAT_TITLE, loadTree, MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, ChatSource, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
@@ -53,6 +53,30 @@ export interface HeldReplyEnd {
   usageEstimated?: boolean;
   cost?: Prisma.Decimal | null;
   latencyMs?: number | null;
+}
+
+/** What sendMessage is asked. */
+export interface SendInput {
+  ownerId: string;
+  chatId?: string | null;
+  content: string;
+  modelId?: string | null;
+  images?: readonly ImageUpload[];
+  options?: ReplyOptions;
+  /** Where a new chat comes from (default WEB; the /v1 API starts API chats). */
+  source?: ChatSource;
+  /** The model `modelId` names, when the caller has just read it through `db` (saves reading it again). */
+  model?: AiModel;
+  /** The owner's memory switch, when the caller knows it: off, the reply reads no memory state. */
+  memoryEnabled?: boolean;
+  /** The owner's monthly budget, when the caller holds the current user row (null: none): the budget check then reads no user. */
+  userBudget?: Prisma.Decimal | null;
+  /**
+   * Messages of the chat the caller has just read, by id: ended (their text no longer
+   * changes) and without pictures. When they hold the whole branch answered, the history
+   * is not read again (the /v1 API compares the branch before sending).
+   */
+  knownMessages?: ReadonlyMap<string, HistoryMessage>;
 }
 
 /** Whose usage a reply is: the user, the model it was asked of, where the chat is (web, glasses, API). */
@@ -221,15 +245,37 @@ export function createReplyService(deps: ReplyServiceDeps) {
     return chat;
   }
 
+  /** The model that answers in `chat`: `modelId` (the chat switches to it) or the chat's own; active, and within budget. */
   async function modelFor(db: Db, chat: Chat & { model: AiModel | null }, modelId: string | null | undefined): Promise<AiModel> {
     const id = modelId ?? chat.modelId;
     if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
     // A shared model is read again through the fence: the offer may have been withdrawn since the chat chose it.
-    const model = id === chat.model?.id && !chat.model.shared ? chat.model : await getModel(db, id);
-    if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+    const model = activeModel(id === chat.model?.id && !chat.model.shared ? chat.model : await getModel(db, id));
     // Before anything is stored or sent: a spent budget refuses the request (usage/).
     await checkBudget(rootDb, chat.userId, model);
     return model;
+  }
+
+  function activeModel(model: AiModel): AiModel {
+    if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
+    return model;
+  }
+
+  /**
+   * The model a send to `chatId` is answered by, active, read through the fence in one
+   * statement: `modelId` (the chat switches to it), else the chat's own model, read with the
+   * chat's ownership as its condition (no read of the chat: the claim's update reads it,
+   * fenced). When that finds nothing (not the owner's chat, no model, a model no longer
+   * theirs), the chat and its model are read as before, to say which.
+   */
+  async function sendingModel(db: Db, ownerId: string, chatId: string, modelId: string | null | undefined, known: AiModel | undefined): Promise<AiModel> {
+    if (modelId != null) return activeModel(known?.id === modelId ? known : await getModel(db, modelId));
+    const model = await db.aiModel.findFirst({ where: { chats: { some: { id: chatId, userId: ownerId } } } });
+    if (model) return activeModel(model);
+    const chat = await chatWithModel(db, chatId);
+    const id = chat.modelId;
+    if (!id) throw invalidInput("modelId", "This chat has no model: choose one.");
+    return activeModel(await getModel(db, id));
   }
 
   // Typed against the SQLite client, which knows only Serializable; the others get read committed (MySQL's default is repeatable read).
@@ -240,6 +286,20 @@ export function createReplyService(deps: ReplyServiceDeps) {
   } as { maxWait: number; timeout: number };
 
   /**
+   * The claim's first write, which locks the chat's row until the transaction ends, and the
+   * row as locked. Fenced: another user's chat is not found (P2025, answered NOT_FOUND).
+   * MySQL has no RETURNING: Prisma's update would read the row's id, update, then read the
+   * row; an updateMany and one read are two statements instead of three.
+   */
+  async function lockChat(tx: Db, chatId: string, data: { updatedAt: Date; modelId?: string }): Promise<Chat> {
+    if (config.database.provider !== "mysql") return tx.chat.update({ where: { id: chatId }, data });
+    const { count } = await tx.chat.updateMany({ where: { id: chatId }, data });
+    const locked = count > 0 ? await tx.chat.findUnique({ where: { id: chatId } }) : null;
+    if (!locked) throw notFound("Chat");
+    return locked;
+  }
+
+  /**
    * Starting a reply, as one transaction that first updates the chat's row: writers of
    * one chat (on any instance) queue on that row lock, and each then reads the chat as
    * the one before left it (read committed; SQLite runs one transaction at a time). The
@@ -248,15 +308,12 @@ export function createReplyService(deps: ReplyServiceDeps) {
    * `work` may only reference rows the fenced client has read already (the fence checks
    * others outside the transaction, which SQLite's single connection cannot serve).
    */
-  async function startingReply<T>(db: Db, chat: Chat, model: AiModel, work: (tx: Db, updated: Chat) => Promise<T>): Promise<T> {
+  async function startingReply<T>(db: Db, chatId: string, switchTo: { modelId?: string }, work: (tx: Db, locked: Chat) => Promise<T>): Promise<T> {
     try {
       return await db.$transaction(
         async (tx) => {
-          const updated = await tx.chat.update({
-            where: { id: chat.id },
-            data: { updatedAt: new Date(), ...(model.id !== chat.modelId ? { modelId: model.id } : {}) },
-          });
-          return work(tx as Db, updated);
+          const locked = await lockChat(tx as Db, chatId, { updatedAt: new Date(), ...switchTo });
+          return work(tx as Db, locked);
         },
         transactionOptions,
       );
@@ -292,12 +349,77 @@ export function createReplyService(deps: ReplyServiceDeps) {
   /** After every message of the chat, even one stamped in the same millisecond: versions and the newest message go by time. */
   const nextTime = (tree: MessageTree) => Math.max(Date.now(), (tree.newest?.createdAt.getTime() ?? 0) + 1);
 
-  /** Creates the reply row after `parentId`, claiming the chat (fails with a unique violation while another reply is being written). */
-  const claimingReply = (tx: Db, chatId: string, parentId: string, createdAt: Date) =>
-    tx.message.create({ data: { chatId, parentId, role: "ASSISTANT", content: "", status: "STREAMING", streamingChatId: chatId, createdAt } });
+  /** The chat switches to `model` when it is not its model yet. */
+  const switching = (chat: Chat, model: AiModel) => (model.id !== chat.modelId ? { modelId: model.id } : {});
 
-  /** Shows `replyId` from now on: the chat's current leaf (the chat's row is locked by the claim's transaction). */
-  const showing = (tx: Db, chatId: string, replyId: string) => tx.chat.update({ where: { id: chatId }, data: { currentLeafId: replyId } });
+  /**
+   * Rows as inserted, every column given (so nothing is read back, and MySQL, without
+   * RETURNING, needs no read after the insert either). A reply claims its chat
+   * (streamingChatId: its insert fails with a unique violation while another reply is being written).
+   */
+  const row = (fields: Pick<Message, "id" | "chatId" | "parentId" | "role" | "content" | "status" | "createdAt" | "streamingChatId">): Message => ({
+    error: null,
+    promptTokens: null,
+    completionTokens: null,
+    cost: null,
+    latencyMs: null,
+    usageEstimated: false,
+    firstTokenMs: null,
+    checkpointAt: null,
+    ...fields,
+  });
+  const replyRow = (chatId: string, parentId: string, createdAt: Date) =>
+    row({ id: newMessageId(), chatId, parentId, role: "ASSISTANT", content: "", status: "STREAMING", streamingChatId: chatId, createdAt });
+
+  /** Creates the reply row after `parentId`, claiming the chat. */
+  const claimingReply = async (tx: Db, chatId: string, parentId: string, createdAt: Date) => {
+    const reply = replyRow(chatId, parentId, createdAt);
+    await tx.message.createMany({ data: [reply] });
+    return reply;
+  };
+
+  /**
+   * Shows `replyId` from now on: the chat's current leaf, with `changes` (a title, the model)
+   * in the same write. `locked`: the chat's row as the claim's transaction locked it; returns it as written.
+   */
+  async function showing(tx: Db, locked: Chat, replyId: string, changes: { title?: string; modelId?: string } = {}): Promise<Chat> {
+    const data = { currentLeafId: replyId, updatedAt: new Date(), ...changes };
+    await tx.chat.updateMany({ where: { id: locked.id }, data });
+    return { ...locked, ...data };
+  }
+
+  const attachmentRows = (images: readonly ImageUpload[]) =>
+    images.map((image) => ({ mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes }));
+
+  /** The question as the model is sent it: with its pictures for a model that can see, else told how many it misses. */
+  const questionAsked = (model: AiModel, content: string, images: readonly ImageUpload[]): HistoryMessage => ({
+    role: "USER",
+    content,
+    status: "COMPLETE",
+    ...(images.length ? (model.supportsImages ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.bytes })) } : { unseenImages: images.length }) : {}),
+  });
+
+  /** A question after `parentId` at `at`, and its reply (claiming the chat) a millisecond later. */
+  function exchangeRows(chatId: string, parentId: string | null, content: string, at: number) {
+    const message = row({ id: newMessageId(), chatId, parentId, role: "USER", content, status: "COMPLETE", createdAt: new Date(at), streamingChatId: null });
+    return { message, reply: replyRow(chatId, message.id, new Date(at + 1)) };
+  }
+
+  /**
+   * Inserts the question and its reply (claiming the chat) in one statement; with pictures,
+   * the question is created with them (its id is then known to the fence, which checks the
+   * pictures' message) after the reply.
+   */
+  async function storeExchange(tx: Db, chatId: string, parentId: string | null, content: string, images: readonly ImageUpload[], at: number) {
+    const { message, reply } = exchangeRows(chatId, parentId, content, at);
+    if (images.length === 0) {
+      await tx.message.createMany({ data: [message, reply] });
+    } else {
+      await tx.message.createMany({ data: [reply] });
+      await tx.message.create({ data: { ...message, attachments: { create: attachmentRows(images) } }, select: { id: true } });
+    }
+    return { message, reply };
+  }
 
   /**
    * Inside the claim's transaction: the reply (claiming the chat) and the user's message
@@ -306,37 +428,50 @@ export function createReplyService(deps: ReplyServiceDeps) {
    */
   async function asking(
     tx: Db,
-    chat: Chat,
+    chatId: string,
     model: AiModel,
     tree: MessageTree,
     question: { parentId: string | null; content: string; images: readonly ImageUpload[] },
+    known?: ReadonlyMap<string, HistoryMessage>,
   ) {
-    const history = await readBranch(tx, tree, question.parentId, model.supportsImages);
-    const at = nextTime(tree);
-    const messageId = newMessageId();
-    const reply = await claimingReply(tx, chat.id, messageId, new Date(at + 1));
-    const { images } = question;
-    const message = await tx.message.create({
-      data: {
-        id: messageId,
-        chatId: chat.id,
-        parentId: question.parentId,
-        role: "USER",
-        content: question.content,
-        status: "COMPLETE",
-        createdAt: new Date(at),
-        ...(images.length
-          ? { attachments: { create: images.map((image) => ({ mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes })) } }
-          : {}),
-      },
-    });
-    const asked: HistoryMessage = {
-      role: "USER",
-      content: question.content,
-      status: "COMPLETE",
-      ...(images.length ? (model.supportsImages ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.bytes })) } : { unseenImages: images.length }) : {}),
+    const history = await readBranch(tx, tree, question.parentId, model.supportsImages, known);
+    const { message, reply } = await storeExchange(tx, chatId, question.parentId, question.content, question.images, nextTime(tree));
+    return { message, reply, history: [...history, questionAsked(model, question.content, question.images)] };
+  }
+
+  /**
+   * A send that starts a chat: the chat, named after the message as a title nobody chose (a
+   * rename wins over it), showing the reply, written with the question and the reply in one
+   * create. Nobody else knows the chat yet: nothing to lock or claim against, no tree to read.
+   */
+  async function sendInNewChat(db: Db, input: SendInput, content: string, images: readonly ImageUpload[]): Promise<SentMessage> {
+    if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
+    const model = activeModel(input.model?.id === input.modelId ? input.model : await getModel(db, input.modelId));
+    // Before the chat is made: a refused request leaves nothing behind.
+    await checkBudget(rootDb, input.ownerId, model, new Date(), input.userBudget);
+    const now = new Date();
+    const { message, reply } = exchangeRows(newMessageId(), null, content, now.getTime());
+    const chat: Chat = {
+      id: message.chatId,
+      userId: input.ownerId,
+      title: titleFromMessage(content),
+      titleSetByUser: false,
+      modelId: model.id,
+      source: input.source ?? "WEB",
+      currentLeafId: reply.id,
+      apiThreadKey: null,
+      createdAt: now,
+      updatedAt: now,
     };
-    return { message, reply, history: [...history, asked] };
+    const inChat = ({ chatId: _chat, ...rest }: Message) => rest;
+    const messages = images.length
+      ? { create: [{ ...inChat(message), attachments: { create: attachmentRows(images) } }, inChat(reply)] }
+      : { createMany: { data: [inChat(message), inChat(reply)] } };
+    // Every column given: nothing is read back (the fence forces the owner it was given).
+    await db.chat.create({ data: { ...chat, messages }, select: { id: true } });
+    const history: HistoryMessage[] = [questionAsked(model, content, images)];
+    start(db, reply, model, chat, history, input.options, input.memoryEnabled);
+    return { chat: { ...chat, model }, message, reply };
   }
 
   return {
@@ -351,49 +486,28 @@ export function createReplyService(deps: ReplyServiceDeps) {
      */
     async sendMessage(
       db: Db,
-      input: {
-        ownerId: string;
-        chatId?: string | null;
-        content: string;
-        modelId?: string | null;
-        images?: readonly ImageUpload[];
-        options?: ReplyOptions;
-        /** Where a new chat comes from (default WEB; the /v1 API starts API chats). */
-        source?: ChatSource;
-        /** The model `modelId` names, when the caller has just read it through `db` (saves reading it again). */
-        model?: AiModel;
-        /** The owner's memory switch, when the caller knows it: off, the reply reads no memory state. */
-        memoryEnabled?: boolean;
-      },
+      input: SendInput,
     ): Promise<SentMessage> {
       const content = checkMessageContent(input.content);
       const images = input.images ?? [];
-      let chat: Chat & { model: AiModel | null };
-      const isNewChat = input.chatId == null;
-      if (input.chatId == null) {
-        if (!input.modelId) throw invalidInput("modelId", "Choose a model for the new chat.");
-        const model = input.model?.id === input.modelId ? input.model : await getModel(db, input.modelId);
-        if (!model.active) throw invalidInput("modelId", `The model "${model.name}" is switched off: switch it on or choose another.`);
-        // Before the chat is made: a refused request leaves nothing behind.
-        await checkBudget(rootDb, input.ownerId, model);
-        // Named after its first message from the start, as a title nobody chose (a rename wins over it).
-        chat = { ...(await createChat(db, input.ownerId, { modelId: model.id, source: input.source, firstMessage: content })), model };
-      } else {
-        chat = await chatWithModel(db, input.chatId);
-      }
-      const model = isNewChat && chat.model ? chat.model : await modelFor(db, chat, input.modelId);
-      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx, locked) => {
-        const tree = await idleTree(tx, chat.id, isNewChat);
+      if (input.chatId == null) return sendInNewChat(db, input, content, images);
+      const chatId = input.chatId;
+      const model = await sendingModel(db, input.ownerId, chatId, input.modelId, input.model);
+      // Before anything is stored or sent: a spent budget refuses the request (usage/).
+      await checkBudget(rootDb, input.ownerId, model, new Date(), input.userBudget);
+      const { history, message, reply, updated } = await startingReply(db, chatId, {}, async (tx, locked) => {
+        // The chat's model was switched since it was read: this send would answer with the other one.
+        if (input.modelId == null && locked.modelId !== model.id) throw new AppError("CONFLICT", "This chat's model was changed meanwhile: send the message again.");
+        const tree = await idleTree(tx, chatId);
         const parentId = tree.leaf(locked.currentLeafId)?.id ?? null;
-        const asked = await asking(tx, chat, model, tree, { parentId, content, images });
-        if (!isNewChat && !tree.hasUserMessage()) {
-          // Only a title nobody chose: a rename, even one a moment ago, wins. (The chat's
-          // row is locked by this transaction, so `locked` holds any rename before it.)
-          await tx.chat.updateMany({ where: { id: chat.id, title: DEFAULT_CHAT_TITLE, titleSetByUser: false }, data: { title: titleFromMessage(content) } });
-        }
-        return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
+        const asked = await asking(tx, chatId, model, tree, { parentId, content, images }, input.knownMessages);
+        // Only a title nobody chose: a rename, even one a moment ago, wins. (The chat's row is
+        // locked by this transaction, so `locked` holds any rename before it, and none comes until it ends.)
+        const named = !tree.hasUserMessage() && locked.title === DEFAULT_CHAT_TITLE && !locked.titleSetByUser;
+        const changes = { ...(named ? { title: titleFromMessage(content) } : {}), ...switching(locked, model) };
+        return { ...asked, updated: await showing(tx, locked, asked.reply.id, changes) };
       });
-      start(db, reply, model, chat, history, input.options, input.memoryEnabled);
+      start(db, reply, model, updated, history, input.options, input.memoryEnabled);
       // With its model (the one answering, which the claim made the chat's): `chat { model }` needs no read.
       return { chat: { ...updated, model }, message, reply };
     },
@@ -417,10 +531,10 @@ export function createReplyService(deps: ReplyServiceDeps) {
       const images = original.attachments
         .filter((attachment) => attachment.mimeType.startsWith("image/"))
         .map((attachment) => ({ mimeType: attachment.mimeType, bytes: new Uint8Array(attachment.data) }));
-      const { history, message, reply, updated } = await startingReply(db, chat, model, async (tx) => {
+      const { history, message, reply, updated } = await startingReply(db, chat.id, switching(chat, model), async (tx, locked) => {
         const tree = await idleTree(tx, chat.id);
-        const asked = await asking(tx, chat, model, tree, { parentId: original.parentId, content, images });
-        return { ...asked, updated: await showing(tx, chat.id, asked.reply.id) };
+        const asked = await asking(tx, chat.id, model, tree, { parentId: original.parentId, content, images });
+        return { ...asked, updated: await showing(tx, locked, asked.reply.id) };
       });
       start(db, reply, model, chat, history);
       return { chat: updated, message, reply };
@@ -437,7 +551,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
       const chat = await chatWithModel(db, input.chatId);
       if (input.messageId != null) refuseVersionsIn(chat, "messageId");
       const model = await modelFor(db, chat, input.modelId);
-      const { history, reply } = await startingReply(db, chat, model, async (tx, locked) => {
+      const { history, reply } = await startingReply(db, chat.id, switching(chat, model), async (tx, locked) => {
         const tree = await idleTree(tx, chat.id);
         const target = input.messageId != null ? tree.nodes.get(input.messageId) : tree.leaf(locked.currentLeafId);
         if (input.messageId != null && target?.role !== "ASSISTANT") throw notFound("Reply");
@@ -447,7 +561,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
         if (chat.source === "GLASSES" && target?.role === "ASSISTANT") await tx.message.delete({ where: { id: target.id } });
         const history = await readBranch(tx, tree, question.id, model.supportsImages);
         const reply = await claimingReply(tx, chat.id, question.id, new Date(nextTime(tree)));
-        await showing(tx, chat.id, reply.id);
+        await showing(tx, locked, reply.id);
         return { history, reply };
       });
       start(db, reply, model, chat, history);
@@ -495,7 +609,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     },
 
     /** BUDGET_EXCEEDED when `userId` may not start a request to `model` now (the glasses ask before transcribing). */
-    checkBudget: (userId: string, model: AiModel) => checkBudget(rootDb, userId, model),
+    checkBudget: (userId: string, model: AiModel, userBudget?: Prisma.Decimal | null) => checkBudget(rootDb, userId, model, new Date(), userBudget),
 
     /**
      * For a reply row written outside the hub (a glasses exchange waits for the whole

@@ -69,6 +69,7 @@ builder.mutationFields((t) => ({
         images: pictures,
         // The remembered viewer is current (any change to it drops it): memory off reads nothing.
         memoryEnabled: viewer.memoryEnabled,
+        userBudget: viewer.monthlyBudget,
       });
     },
   }),

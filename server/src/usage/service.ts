@@ -86,18 +86,22 @@ async function monthSpend(db: Db, where: { userId: string } | { modelId: string 
 /**
  * Refuses (BUDGET_EXCEEDED) a request by `userId` to `model` once the month's spending has
  * reached a budget that applies: the user's, and a shared model's. `db` is unfenced: a shared
- * model's spending is everyone's.
+ * model's spending is everyone's. `userBudget`: the user's monthly budget when the caller
+ * holds the user's row (the remembered viewer, current: an administrator's change of it drops
+ * it, accounts/identity.ts); undefined reads it. With no budget that applies, nothing is read.
  */
 export async function checkBudget(
   db: Db,
   userId: string,
   model: { id: string; name: string; shared: boolean; monthlyBudget: Prisma.Decimal | null },
   now = new Date(),
+  userBudget?: Prisma.Decimal | null,
 ): Promise<void> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: { monthlyBudget: true } });
+  const monthlyBudget =
+    userBudget !== undefined ? userBudget : (await db.user.findUnique({ where: { id: userId }, select: { monthlyBudget: true } }))?.monthlyBudget;
   const resetsAt = monthOf(now).resetsAt.toISOString();
-  if (user?.monthlyBudget != null) {
-    const limit = Number(user.monthlyBudget);
+  if (monthlyBudget != null) {
+    const limit = Number(monthlyBudget);
     const spent = await monthSpend(db, { userId }, now);
     if (spent >= limit) throw new BudgetExceeded({ scope: "USER", limit, spent, resetsAt, modelName: model.name });
   }
