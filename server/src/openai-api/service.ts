@@ -21,7 +21,7 @@ import type { Db } from "../db/client.ts";
 import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
 import type { Config } from "../env.ts";
 import { AppError, invalidInput } from "../errors.ts";
-import type { ReplyEvent, ReplyService } from "../generation/index.ts";
+import type { HistoryMessage, ReplyEvent, ReplyService } from "../generation/index.ts";
 import { decodeAudio, type SpeechToText } from "../speech/index.ts";
 import type { ApiMessage, ChatCompletionRequest, TranscriptionRequest } from "./schemas.ts";
 
@@ -93,20 +93,27 @@ async function checkedImages(message: ApiMessage, index: number): Promise<ImageU
   );
 }
 
-/** The chat's current branch as fingerprints, with the ids, oldest first. */
-async function branchOf(db: Db, chat: Chat): Promise<{ ids: string[]; prints: Fingerprint[]; streaming: boolean }> {
+/**
+ * The chat's current branch as fingerprints, with the ids, oldest first; and its messages
+ * without pictures as the reply's history takes them (the reply service then reads them not again).
+ */
+async function branchOf(db: Db, chat: Chat): Promise<{ ids: string[]; prints: Fingerprint[]; streaming: boolean; known: Map<string, HistoryMessage> }> {
   const tree = await loadTree(db, chat.id);
   const ids = tree.branch(chat.currentLeafId).map((node) => node.id);
   const rows = await db.message.findMany({
     where: { chatId: chat.id, id: { in: ids } },
-    select: { id: true, role: true, content: true, _count: { select: { attachments: true } } },
+    select: { id: true, role: true, content: true, status: true, _count: { select: { attachments: true } } },
   });
   const byId = new Map(rows.map((row) => [row.id, row]));
   const prints = ids.map((id) => {
     const row = byId.get(id)!;
     return fingerprintOf({ role: row.role, text: row.content, images: row._count.attachments });
   });
-  return { ids, prints, streaming: tree.streaming };
+  const known = new Map<string, HistoryMessage>();
+  for (const row of rows) {
+    if (row.status !== "STREAMING" && row._count.attachments === 0) known.set(row.id, { role: row.role, content: row.content, status: row.status });
+  }
+  return { ids, prints, streaming: tree.streaming, known };
 }
 
 /**
@@ -248,7 +255,7 @@ export async function startCompletion(
   }
 
   // Earlier messages are stored before the reply service is asked (which checks the budget): a spent budget must refuse first.
-  const budgetBeforeStoring = () => deps.replies.checkBudget(userId, model);
+  const budgetBeforeStoring = () => deps.replies.checkBudget(userId, model, caller.monthlyBudget);
   // A new conversation of one question: the reply service starts the chat itself (fewest statements).
   const isNew = chat === null;
   if (isNew && earlier.length > 0) {
@@ -257,12 +264,14 @@ export async function startCompletion(
   }
   let agreed = 0;
   let leafId: string | null = null;
+  let knownMessages: Map<string, HistoryMessage> | undefined;
   // A named chat and the question alone: a client that leaves the history to AIUI continues the branch shown.
   if (chat && !isNew && earlier.length > 0) {
     const branch = await branchOf(db, chat);
     if (branch.streaming) throw new AppError("CONFLICT", "A reply is still being written in this chat: wait for it, or name another chat.");
     while (agreed < earlier.length && agreed < branch.prints.length && sameMessage(earlier[agreed]!, branch.prints[agreed]!)) agreed++;
     leafId = agreed > 0 ? branch.ids[agreed - 1]! : null;
+    knownMessages = branch.known;
     if (agreed < branch.ids.length || agreed < earlier.length) {
       // The client's history parts from the chat's: continue from the last message both have.
       await budgetBeforeStoring();
@@ -288,10 +297,14 @@ export async function startCompletion(
     content: question.text,
     images: images.at(-1)!,
     options: { temperature: request.temperature, maxTokens: request.maxTokens, stop: request.stop },
+    // From the remembered user row: the send reads neither the memory state nor the budget's user.
+    memoryEnabled: caller.memoryEnabled,
+    userBudget: caller.monthlyBudget,
+    knownMessages,
   });
   const chatId = sent.chat.id;
   const events = relay(deps.replies.followSent(db, sent.reply), async (text) => {
-    await db.chat.update({ where: { id: chatId }, data: { apiThreadKey: threadKey([...prints, fingerprintOf({ role: "ASSISTANT", text, images: 0 })]) } });
+    await db.chat.updateMany({ where: { id: chatId }, data: { apiThreadKey: threadKey([...prints, fingerprintOf({ role: "ASSISTANT", text, images: 0 })]) } });
   });
   return { chatId, replyId: sent.reply.id, model, created, events };
 }
