@@ -12,14 +12,14 @@ export const IMAGE_HISTORY_MESSAGES = 20;
 /** …and at most this many in all, newest first (each can be megabytes of base64). */
 export const MAX_HISTORY_IMAGES = 8;
 
-/** A picture among a message's attachments. */
-const IMAGE = { mimeType: { startsWith: "image/" } };
-
 /**
  * The branch from the chat's first message down to `lastId` (inclusive), oldest first.
  * `canSeeImages`: whether the model is sent pictures, or told it missed some.
  * `db` is the owner's fenced client. `known`: messages of the chat the caller read moments
  * ago, ended and without pictures; when they hold the whole branch, nothing is read.
+ *
+ * The pictures are read by their messages' ids (indexed), not counted with Prisma's `_count`
+ * in the first read: that joins an aggregate of the whole Attachment table, every user's.
  */
 export async function readBranch(
   db: Db,
@@ -35,23 +35,20 @@ export async function readBranch(
   if (ids.length === 0) return [];
   // Every message of the branch just read by the caller (ended messages never change): nothing to read again.
   if (known && ids.every((id) => known.has(id))) return ids.map((id) => known.get(id)!);
-  // How many pictures each message has, counted in the same statement (most branches have none: then nothing more is read).
   const rows = await db.message.findMany({
     where: { chatId: tree.chatId, id: { in: ids } },
-    select: { id: true, role: true, content: true, status: true, _count: { select: { attachments: { where: IMAGE } } } },
+    select: { id: true, role: true, content: true, status: true, attachments: { select: { id: true, mimeType: true } } },
   });
   const byId = new Map(rows.map((row) => [row.id, row]));
   const ordered = ids.flatMap((id) => byId.get(id) ?? []);
 
   // Which pictures go along: those of the most recent messages, newest first, up to the limit.
-  const recent = canSeeImages ? ordered.slice(-IMAGE_HISTORY_MESSAGES).filter((row) => row._count.attachments > 0) : [];
-  const candidates = recent.length
-    ? await db.attachment.findMany({ where: { messageId: { in: recent.map((row) => row.id) }, ...IMAGE }, select: { id: true, messageId: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] })
-    : [];
   const wanted: string[] = [];
-  for (const row of recent.reverse()) {
-    for (const attachment of candidates) {
-      if (attachment.messageId === row.id && wanted.length < MAX_HISTORY_IMAGES) wanted.push(attachment.id);
+  if (canSeeImages) {
+    for (const row of ordered.slice(-IMAGE_HISTORY_MESSAGES).reverse()) {
+      for (const attachment of row.attachments) {
+        if (attachment.mimeType.startsWith("image/") && wanted.length < MAX_HISTORY_IMAGES) wanted.push(attachment.id);
+      }
     }
   }
   const pictures = wanted.length
@@ -59,7 +56,7 @@ export async function readBranch(
     : [];
   return ordered.map((row) => {
     const images = pictures.filter((picture) => picture.messageId === row.id).map(({ mimeType, data }) => ({ mimeType, data }));
-    const unseen = canSeeImages ? 0 : row._count.attachments;
+    const unseen = canSeeImages ? 0 : row.attachments.filter((attachment) => attachment.mimeType.startsWith("image/")).length;
     return {
       role: row.role,
       content: row.content,
