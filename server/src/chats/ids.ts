@@ -10,3 +10,6 @@ export function newMessageId(): string {
   const random = [...randomBytes(12)].map((byte) => (byte % 36).toString(36)).join("");
   return `c${Date.now().toString(36).padStart(8, "0")}${random}`;
 }
+
+/** A chat's id chosen before its write: a glasses exchange's pending reply claims the chat in the write that creates it. */
+export const newChatId = newMessageId;

@@ -16,6 +16,6 @@ export {
   switchVersion,
   titleFromMessage,
 } from "./service.ts";
-export { newMessageId } from "./ids.ts";
+export { newChatId, newMessageId } from "./ids.ts";
 export { loadTree, MessageTree, type TreeNode } from "./tree.ts";
 export { chatRoutes } from "./route.ts";

@@ -17,11 +17,11 @@ import type { ChatCompletionContentPart, ChatCompletionMessageParam } from "open
 import type { TokenCaller } from "../accounts/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
-import type { AiModel, Chat } from "../db/generated/sqlite/client.ts";
+import type { AiModel } from "../db/generated/sqlite/client.ts";
 import { isUniqueViolation, isWriteConflict } from "../db/races.ts";
 import type { Config } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { newMessageId, titleFromMessage } from "../chats/index.ts";
+import { newChatId, newMessageId, titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
 import type { MemoryService, MemoryTurn } from "../memory/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
@@ -123,21 +123,23 @@ function saidNothing(text: string): boolean {
   return text.replace(/\[[^\]]*\]|\([^)]*\)|[\s.,!?…-]/g, "") === "";
 }
 
-/** The models that answer: checked before anything is transcribed (a paid speech service may be asked). */
-async function modelsFor(db: Db, setup: GlassesSetup): Promise<{ main: AiModel; forImages: AiModel | null }> {
+/**
+ * The models that answer: checked before anything is transcribed (a paid speech service may
+ * be asked). The picture model is read only for a picture the main model cannot see.
+ */
+async function modelsFor(db: Db, setup: GlassesSetup, picture: boolean): Promise<{ main: AiModel; forImages: AiModel | null }> {
   // Shared models are read again through the fence: an administrator may have withdrawn the offer.
   const offered = async (model: AiModel | null) => (model?.shared ? await db.aiModel.findUnique({ where: { id: model.id } }) : model);
-  setup = { ...setup, model: await offered(setup.model), imageModel: await offered(setup.imageModel) };
-  if (setup.model && !setup.model.active) {
+  const chosen = await offered(setup.model);
+  if (chosen && !chosen.active) {
     throw new GlassesFailure(
       409,
       "MODEL_SWITCHED_OFF",
-      `Your glasses' model ${setup.model.name} is switched off. Switch it on in AIUI.`,
-      `The model "${setup.model.name}" chosen for your glasses is switched off: switch it on, or choose another in the glasses settings.`,
+      `Your glasses' model ${chosen.name} is switched off. Switch it on in AIUI.`,
+      `The model "${chosen.name}" chosen for your glasses is switched off: switch it on, or choose another in the glasses settings.`,
     );
   }
-  const main =
-    setup.model ?? (await db.aiModel.findFirst({ where: { active: true }, orderBy: [{ shared: "asc" }, { createdAt: "asc" }, { id: "asc" }] }));
+  const main = chosen ?? (await db.aiModel.findFirst({ where: { active: true }, orderBy: [{ shared: "asc" }, { createdAt: "asc" }, { id: "asc" }] }));
   if (!main) {
     throw new GlassesFailure(
       409,
@@ -146,8 +148,9 @@ async function modelsFor(db: Db, setup: GlassesSetup): Promise<{ main: AiModel; 
       "No model is set up for your glasses. Add a model in AIUI, or choose one in its glasses settings.",
     );
   }
-  // A switched-off picture model is as good as none: pictures go to the main model.
-  return { main, forImages: setup.imageModel?.active ? setup.imageModel : null };
+  // Read through the fence like the main model (own or offered); a switched-off picture model is as good as none.
+  const imageModel = picture && !main.supportsImages && setup.imageModelId ? await db.aiModel.findUnique({ where: { id: setup.imageModelId } }) : null;
+  return { main, forImages: imageModel?.active ? imageModel : null };
 }
 
 /**
@@ -203,7 +206,7 @@ async function saveExchange(
   modelId: string,
   userText: string,
   image: GlassesRequest["image"],
-): Promise<{ chat: Chat; replyId: string }> {
+): Promise<{ chatId: string; replyId: string }> {
   const now = Date.now();
   // Known beforehand: the reply follows the question, and is the chat's leaf, in the same write.
   const questionId = newMessageId();
@@ -216,11 +219,12 @@ async function saveExchange(
     ...(image ? { attachments: { create: { mimeType: image.mimeType, byteSize: image.bytes.byteLength, data: image.bytes } } } : {}),
   };
   const pending = { id: replyId, parentId: questionId, role: "ASSISTANT" as const, content: "", status: "STREAMING" as const, createdAt: new Date(now + 1) };
-  const current = startNew ? null : setup.currentChat;
+  // Read only to continue it (a deleted chat is no longer current: its settings say null).
+  const current = startNew || !setup.currentChatId ? null : await db.chat.findUnique({ where: { id: setup.currentChatId } });
   if (current) {
     const switched = current.modelId === modelId ? {} : { modelId };
     try {
-      const chat = await db.chat.update({
+      await db.chat.update({
         where: { id: current.id },
         data: {
           ...switched,
@@ -228,19 +232,30 @@ async function saveExchange(
           currentLeafId: replyId,
           messages: { create: [{ ...question, parentId: current.currentLeafId }, { ...pending, streamingChatId: current.id }] },
         },
+        select: { id: true },
       });
-      return { chat, replyId };
+      return { chatId: current.id, replyId };
     } catch (error) {
       if (!isUniqueViolation(error) && !isWriteConflict(error)) throw error;
     }
   }
-  const chat = await db.chat.create({
-    data: { userId, title: titleFromMessage(userText), source: "GLASSES", modelId, currentLeafId: replyId, messages: { create: [question, pending] } },
+  // One write, one commit: the chat with its id chosen here (so the pending reply claims it in
+  // the same statement that creates it), both messages, and the settings pointing at it.
+  const chatId = newChatId();
+  await db.chat.create({
+    data: {
+      id: chatId,
+      userId,
+      title: titleFromMessage(userText),
+      source: "GLASSES",
+      modelId,
+      currentLeafId: replyId,
+      messages: { create: [question, { ...pending, streamingChatId: chatId }] },
+      glassesCurrentFor: { connect: { userId } },
+    },
+    select: { id: true },
   });
-  // The claim needs the chat's id; nobody can know the chat before this line.
-  await db.message.update({ where: { id: replyId }, data: { streamingChatId: chat.id }, select: { id: true } });
-  await db.glassesSettings.update({ where: { userId }, data: { currentChatId: chat.id } });
-  return { chat, replyId };
+  return { chatId, replyId };
 }
 
 /**
@@ -281,9 +296,9 @@ async function answer(
   const samples = request.audio ? await decodeRecording(deps, request.audio) : null;
   const setup = await glassesSetupOf(db, userId);
   // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
-  const { main, forImages } = await modelsFor(db, setup);
+  const { main, forImages } = await modelsFor(db, setup, request.image !== null);
   // A spent budget refuses the request before speech recognition and the provider cost anything.
-  await deps.replies.checkBudget(userId, main);
+  await deps.replies.checkBudget(userId, main, caller.monthlyBudget);
 
   const heard = samples ? await transcribe(deps, samples, setup.language) : { text: "", ms: 0 };
   const spoken = saidNothing(heard.text) ? "" : heard.text;
@@ -301,7 +316,7 @@ async function answer(
   const useImageModel = request.image !== null && !main.supportsImages && forImages !== null;
   const model = useImageModel ? forImages : main;
   const imageSeen = request.image !== null && (model.supportsImages || useImageModel);
-  if (model !== main) await deps.replies.checkBudget(userId, model);
+  if (model !== main) await deps.replies.checkBudget(userId, model, caller.monthlyBudget);
 
   // Begun now, so that memory's reads and the request's embedding overlap the topic check
   // and the save below. The app's history: "forget that" refers to the exchange before.
@@ -310,10 +325,10 @@ async function answer(
   const topicChanged =
     request.history.length > 0 && setup.topicStrategy === "MODEL" && (await startsNewTopic(deps, main, request.history, userText));
   // The user's words are saved, with a pending reply, before anything else can fail.
-  const { chat, replyId } = await saveExchange(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
+  const { chatId, replyId } = await saveExchange(db, userId, setup, request.history.length === 0 || topicChanged, model.id, userText, request.image);
   const release = deps.replies.hold(replyId);
   try {
-    return await answerSaved(deps, { userId, request, setup, model, imageSeen, topicChanged, userText, chatId: chat.id, replyId, started, sttMs: heard.ms, memory });
+    return await answerSaved(deps, { userId, request, setup, model, imageSeen, topicChanged, userText, chatId, replyId, started, sttMs: heard.ms, memory });
   } catch (error) {
     // The reply must not stay pending: a failure the wearer is told about says why, anything else says something broke.
     const failure = asGlassesFailure(error);

@@ -41,9 +41,13 @@ export function glassesSettingsOf(db: Db, ownerId: string): Promise<GlassesSetti
   );
 }
 
-/** Settings with the models and current chat they name, in one query (the glasses route's hot path). */
+/**
+ * Settings with the model that answers (the glasses route's hot path). The picture model
+ * and the current chat are read only when a request needs them: most requests carry no
+ * picture for a model that cannot see, and a new conversation continues no chat.
+ */
 export function glassesSetupOf(db: Db, ownerId: string) {
-  const include = { model: true, imageModel: true, currentChat: true } as const;
+  const include = { model: true } as const;
   return readOrCreate(
     () => db.glassesSettings.findUnique({ where: { userId: ownerId }, include }),
     () => db.glassesSettings.create({ data: { userId: ownerId }, include }),
