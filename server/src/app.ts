@@ -14,7 +14,7 @@ import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
 import { AppError, httpStatusOf } from "./errors.ts";
 import { createReplyService } from "./generation/index.ts";
-import { glassesRoutes } from "./glasses/index.ts";
+import { type GlassesSetup, glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import { createMemoryService } from "./memory/index.ts";
@@ -111,7 +111,14 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
     .use(
       glassesRoutes(
         services.accounts.identity,
-        { secrets: services.secrets, speech: deps.speech, config, replies: services.replies, memory: services.memory },
+        {
+          secrets: services.secrets,
+          speech: deps.speech,
+          config,
+          replies: services.replies,
+          memory: services.memory,
+          setups: services.accounts.identity.rememberedPerUser<GlassesSetup>(),
+        },
         (request, server) => clientAddressOf(request, server, config),
       ),
     )

@@ -221,3 +221,43 @@ test("a sign-out on one instance is honoured by the other at once, though it rem
   expect((await replay.data(b.base, `{ viewer { email } }`)).viewer).toBeNull();
   expect(Date.now() - signedOutAt).toBeLessThan(5_000);
 });
+
+test("glasses settings and a model switched off on one instance are used by the other's next Noa request, though it remembered them", async () => {
+  const { createGlassesToken } = await ada.data(a.base, `mutation { createGlassesToken(name: "Frame") { secret } }`);
+  const { models } = await ada.data(a.base, `{ models { id name } }`);
+  const first = models.find((m: { name: string }) => m.name === "Fake").id as string;
+  fake.script("second", { text: "from the second model" });
+  const second = await ada.data(a.base, `mutation($url: String!) { createModel(input: { name: "Second", providerModelId: "second", baseUrl: $url, apiKey: "sk-x" }) { id } }`, {
+    url: fake.url,
+  });
+  const choose = (modelId: string) =>
+    ada.data(a.base, `mutation($input: GlassesSettingsInput!) { updateGlassesSettings(input: $input) { model { id } } }`, { input: { modelId } });
+  const ask = async (base: string) => {
+    const form = new FormData();
+    form.append("prompt", "hello");
+    form.append("messages", "[]");
+    form.append("location", "");
+    form.append("time", "2025-07-02 11:29:48.054846");
+    const response = await fetch(`${base}/mm/mm/`, { method: "POST", headers: { Authorization: `Bearer ${createGlassesToken.secret}` }, body: form });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { message: string; debug: { model?: string; error?: { code: string } } };
+  };
+  /** B's answers until `done` says it changed, for at most 5 s (Redis delivers in milliseconds; B's memory lasts a minute). */
+  const askUntil = async (done: (answer: Awaited<ReturnType<typeof ask>>) => boolean) => {
+    const since = Date.now();
+    let answer = await ask(b.base);
+    while (!done(answer) && Date.now() - since < 5_000) {
+      await Bun.sleep(20);
+      answer = await ask(b.base);
+    }
+    return answer;
+  };
+
+  await choose(first);
+  expect((await ask(b.base)).message).toBe("You said: hello");
+  // B remembers the setup now; the change on A reaches it.
+  await choose(second.createModel.id);
+  expect((await askUntil((answer) => answer.debug.model === "second")).message).toBe("from the second model");
+  await ada.data(a.base, `mutation($id: ID!) { updateModel(id: $id, input: { active: false }) { id } }`, { id: second.createModel.id });
+  expect((await askUntil((answer) => answer.debug.error !== undefined)).debug.error?.code).toBe("MODEL_SWITCHED_OFF");
+});

@@ -134,11 +134,14 @@ function withOwner(args: Args, operation: string, userId: string, createdAs: Rec
   return { ...args, data: Array.isArray(args.data) ? args.data.map(own) : own(args.data) };
 }
 
-/** Models whose rows decide who a session or access token is (identity.ts caches them across requests). */
-const IDENTITY_MODELS = new Set(["User", "Session", "AccessToken"]);
+/**
+ * Models whose rows identity.ts remembers across requests: those that decide who a session
+ * or access token is, and the glasses' setup (settings and models) remembered with the user.
+ */
+const IDENTITY_MODELS = new Set(["User", "Session", "AccessToken", "GlassesSettings", "AiModel"]);
 
 export interface FenceHooks {
-  /** After a write through the fence to the user's own row, sessions or access tokens: cached identities of the user are stale. */
+  /** After a write through the fence to the user's own row, sessions, access tokens, glasses settings or models: what is remembered of the user is stale. */
   ownRowsChanged?: () => void;
 }
 

@@ -163,6 +163,9 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
    */
   let epoch = 0;
 
+  /** What other services remember per user (rememberedPerUser): dropped with the user's row. */
+  const perUser: Map<string, unknown>[] = [];
+
   function forget(event: Invalidation) {
     epoch++;
     if ("tokenHash" in event) {
@@ -171,6 +174,7 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
     }
     if ("userId" in event) {
       users.delete(event.userId);
+      for (const entries of perUser) entries.delete(event.userId);
       for (const [hash, entry] of tokens) if (entry.userId === event.userId) tokens.delete(hash);
     }
     for (const [hash, entry] of sessions) {
@@ -390,6 +394,28 @@ export function createIdentity(rootDb: Db, options: IdentityOptions) {
       const now = Date.now();
       bounded(sessions, hashToken(sessionToken), { sessionId: session.id, userId: user.id, expiresAt: session.expiresAt.getTime(), cachedAt: now, seenAt: now });
       bounded(users, user.id, { user, cachedAt: now });
+    },
+
+    /**
+     * A value per user remembered like the user row: for SESSION_CACHE_TTL_MS at most, and
+     * dropped on every instance by whatever drops the user (a write through the user's fence
+     * to their row, sessions, tokens, glasses settings or models; invalidateUser). A read
+     * that an invalidation overtook is used but not kept. The glasses remember their setup.
+     */
+    rememberedPerUser<T>() {
+      const entries = new Map<string, { value: T; cachedAt: number }>();
+      perUser.push(entries);
+      return {
+        async get(userId: string, read: () => Promise<T>): Promise<T> {
+          const now = Date.now();
+          const known = entries.get(userId);
+          if (fresh(known, now)) return known!.value;
+          const startedIn = epoch;
+          const value = await read();
+          if (epoch === startedIn) bounded(entries, userId, { value, cachedAt: now });
+          return value;
+        },
+      };
     },
 
     /** Resolves once invalidations from other instances reach this one (tests, start-up). */

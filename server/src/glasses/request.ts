@@ -93,14 +93,26 @@ export function parseHistory(raw: string): HistoryMessage[] {
 
 const DART_OR_ISO_LOCAL_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** The Content-Length the client declared, or null (chunked, or not a number). */
+function declaredLength(request: Request): number | null {
+  const header = request.headers.get("content-length");
+  const length = header === null || header.trim() === "" ? Number.NaN : Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
+}
+
+/** The request, refused (413) when its declared length is over MAX_BODY_BYTES. */
+function bodyWithinLimit(request: Request): Request {
+  if ((declaredLength(request) ?? 0) > MAX_BODY_BYTES) throw tooBig();
+  return request;
+}
+
 /**
  * The body, read by us up to MAX_BODY_BYTES: a declared Content-Length over it is refused
  * before reading, and a chunked upload that grows past it is cut off with the same JSON
  * 413 (rather than Bun's empty one at its own, higher limit).
  */
 async function readBody(request: Request): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooBig();
+  if ((declaredLength(request) ?? 0) > MAX_BODY_BYTES) throw tooBig();
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -154,11 +166,16 @@ export async function parseGlassesRequest(request: Request): Promise<GlassesRequ
   if (!contentType.includes("multipart/form-data") && !contentType.includes("application/x-www-form-urlencoded")) {
     throw bad("Send the request as multipart/form-data with the fields audio, image, messages, location and time.");
   }
-  const body = await readBody(request);
   let form: FormData;
   try {
-    form = await new Response(body, { headers: { "content-type": contentType } }).formData();
-  } catch {
+    // A declared length is what HTTP delivers (and at most MAX_BODY_BYTES, checked first): the
+    // form is parsed from the body as it arrives, without our reading and copying it first.
+    // Without one (chunked), we read it ourselves to cut it off at the limit.
+    form = declaredLength(request) !== null
+      ? await bodyWithinLimit(request).formData()
+      : await new Response(await readBody(request), { headers: { "content-type": contentType } }).formData();
+  } catch (error) {
+    if (error instanceof GlassesHttpError) throw error;
     throw bad("The multipart body could not be read: it is truncated or malformed.");
   }
   const audio = await fileField(form, "audio", MAX_AUDIO_BYTES);

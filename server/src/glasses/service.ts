@@ -68,6 +68,12 @@ export interface GlassesDependencies {
   replies: Pick<ReplyService, "hold" | "finishHeld" | "checkBudget">;
   /** Long-term memory: recalled into the persona, learned from after the answer is saved. */
   memory: MemoryService;
+  /**
+   * Each user's settings with their model, remembered across requests like the user row
+   * (identity.ts rememberedPerUser: a write of the user's settings or models drops it on every
+   * instance); a request then reads none of it. Without it every request reads them.
+   */
+  setups?: { get(userId: string, read: () => Promise<GlassesSetup>): Promise<GlassesSetup> };
 }
 
 /** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
@@ -94,7 +100,8 @@ export interface NoaResponse {
 /** The recording as 16 kHz samples, decoded in the audio worker; a broken or refused recording is the client's 4xx. */
 async function decodeRecording(deps: GlassesDependencies, audio: Uint8Array): Promise<Float32Array> {
   try {
-    return await decodeAudio(audio, { ffmpegPath: deps.config.speech.ffmpegPath });
+    // A backend that sends WAV gets it from the same worker trip as the samples.
+    return await decodeAudio(audio, { ffmpegPath: deps.config.speech.ffmpegPath, withWav: deps.speech.wantsWav === true });
   } catch (error) {
     if (error instanceof UnsupportedAudioError) throw new GlassesHttpError(415, error.message);
     if (error instanceof AudioDecodeError) throw new GlassesHttpError(400, `The file audio could not be read: ${error.message}`);
@@ -255,6 +262,8 @@ async function saveExchange(
     },
     select: { id: true },
   });
+  // Written: the remembered setup (this object, when remembered) continues this chat next.
+  setup.currentChatId = chatId;
   return { chatId, replyId };
 }
 
@@ -294,7 +303,7 @@ async function answer(
   const { db, userId } = caller;
   // Decoding first: a recording that cannot be used is refused before the database is asked anything.
   const samples = request.audio ? await decodeRecording(deps, request.audio) : null;
-  const setup = await glassesSetupOf(db, userId);
+  const setup = deps.setups ? await deps.setups.get(userId, () => glassesSetupOf(db, userId)) : await glassesSetupOf(db, userId);
   // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
   const { main, forImages } = await modelsFor(db, setup, request.image !== null);
   // A spent budget refuses the request before speech recognition and the provider cost anything.

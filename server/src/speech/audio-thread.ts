@@ -105,12 +105,14 @@ const audioThread = new AudioThread();
 export interface DecodedSamples {
   samples: Float32Array;
   activity: VoiceActivity;
+  /** The samples as a 16-bit WAV file, when asked for. */
+  wav?: Uint8Array<ArrayBuffer>;
 }
 
-/** decodeWav at 16 kHz, in the worker. The caller's bytes are left as they were. */
-export async function decodeWavInWorker(bytes: Uint8Array, maxSeconds: number): Promise<DecodedSamples> {
+/** decodeWav at 16 kHz, in the worker (with `withWav`, also encodeWav). The caller's bytes are left as they were. */
+export async function decodeWavInWorker(bytes: Uint8Array, maxSeconds: number, withWav = false): Promise<DecodedSamples> {
   const copy = await copyInSlices(bytes, new Uint8Array(bytes.length));
-  const done = await audioThread.run({ type: "decode-wav", bytes: copy, maxSeconds }, [copy.buffer]);
+  const done = await audioThread.run({ type: "decode-wav", bytes: copy, maxSeconds, withWav }, [copy.buffer]);
   if (done.type !== "samples") throw new Error(`audio worker answered ${done.type} to decode-wav`);
   return done;
 }
@@ -128,6 +130,18 @@ export async function pcm16InWorker(chunks: Uint8Array[]): Promise<DecodedSample
   const done = await audioThread.run({ type: "pcm16", chunks }, [...transfer]);
   if (done.type !== "samples") throw new Error(`audio worker answered ${done.type} to pcm16`);
   return done;
+}
+
+/** WAV files the worker encoded together with the samples they hold (decodeAudio's `withWav`). */
+const encodedOffThread = new WeakMap<Float32Array, Uint8Array<ArrayBuffer>>();
+
+export function rememberEncodedWav(samples: Float32Array, wav: Uint8Array<ArrayBuffer>): void {
+  encodedOffThread.set(samples, wav);
+}
+
+/** `samples` as a 16-bit WAV file: the one made when they were decoded, else encoded in the worker now. */
+export async function wavOf(samples: Float32Array, sampleRate: number): Promise<Uint8Array<ArrayBuffer>> {
+  return encodedOffThread.get(samples) ?? (await encodeWavInWorker(samples, sampleRate));
 }
 
 /** encodeWav in the worker. The caller's samples are left as they were. */

@@ -28,10 +28,12 @@ function pcm16ToSamples(chunks: Uint8Array[]): Float32Array {
   return samples;
 }
 
-function replySamples(id: number, samples: Float32Array): void {
+function replySamples(id: number, samples: Float32Array, withWav = false): void {
   // Measured here while the samples are at hand: the route's silence check then costs nothing.
   const activity = measureVoiceActivity(samples);
-  reply({ id, type: "samples", samples, activity }, [samples.buffer]);
+  // Encoded in the same trip when asked: a second round trip per request cost more than the encoding.
+  const wav = withWav ? encodeWav(samples, WHISPER_SAMPLE_RATE) : undefined;
+  reply({ id, type: "samples", samples, activity, ...(wav ? { wav } : {}) }, wav ? [samples.buffer, wav.buffer] : [samples.buffer]);
 }
 
 self.onmessage = (event: MessageEvent<ToAudioWorker>) => {
@@ -41,7 +43,7 @@ self.onmessage = (event: MessageEvent<ToAudioWorker>) => {
       case "decode-wav": {
         const samples = decodeWav(job.bytes, WHISPER_SAMPLE_RATE, { maxSeconds: job.maxSeconds });
         // Equal rates hand back readWav's own array, which never shares its buffer.
-        replySamples(job.id, samples);
+        replySamples(job.id, samples, job.withWav);
         break;
       }
       case "pcm16":

@@ -1,7 +1,7 @@
 // One entry point for uploaded audio: WAV is decoded by our own code (fast, no dependency),
 // everything else goes through ffmpeg when it is installed. Either way the samples are
 // made in the audio worker (audio-thread.ts), never on the request thread.
-import { decodeWavInWorker } from "./audio-thread";
+import { decodeWavInWorker, rememberEncodedWav } from "./audio-thread";
 import { AudioDecodeError, UnsupportedAudioError } from "./errors";
 import { decodeWithFfmpeg, type FfmpegOptions } from "./ffmpeg";
 import { rememberVoiceActivity } from "./voice-activity";
@@ -9,7 +9,10 @@ import { MAX_AUDIO_SECONDS } from "./wav";
 
 export type AudioContainer = "wav" | "ogg" | "webm" | "mp3" | "mp4" | "flac" | "unknown";
 
-export type DecodeAudioOptions = FfmpegOptions;
+export type DecodeAudioOptions = FfmpegOptions & {
+  /** Also encode a WAV upload's samples as a 16 kHz WAV file in the same worker trip (SpeechToText.wantsWav). */
+  withWav?: boolean;
+};
 
 const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
 
@@ -37,8 +40,9 @@ export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions
   if (bytes.length === 0) throw new AudioDecodeError("the audio upload is empty");
   if (sniffAudioContainer(bytes) === "wav") {
     try {
-      const { samples, activity } = await decodeWavInWorker(bytes, options.maxSeconds ?? MAX_AUDIO_SECONDS);
+      const { samples, activity, wav } = await decodeWavInWorker(bytes, options.maxSeconds ?? MAX_AUDIO_SECONDS, options.withWav);
       rememberVoiceActivity(samples, activity);
+      if (wav) rememberEncodedWav(samples, wav);
       return samples;
     } catch (error) {
       // A WAV with a codec we don't decode (ADPCM, µ-law, …) may still be fine for ffmpeg.

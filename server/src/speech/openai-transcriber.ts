@@ -1,7 +1,7 @@
 // Speech-to-text through an OpenAI-compatible `/v1/audio/transcriptions` endpoint
 // (OpenAI, Groq, a local whisper.cpp / faster-whisper server, …).
 import OpenAI from "openai";
-import { encodeWavInWorker } from "./audio-thread";
+import { wavOf } from "./audio-thread";
 import { TranscriptionError } from "./errors";
 import type { SpeechToText, TranscribeOptions, Transcript } from "./types";
 import { WHISPER_SAMPLE_RATE } from "./wav";
@@ -22,6 +22,7 @@ export interface OpenAITranscriberOptions {
 
 export class OpenAITranscriber implements SpeechToText {
   private readonly client: OpenAI;
+  readonly wantsWav = true;
 
   constructor(private readonly options: OpenAITranscriberOptions) {
     this.client = new OpenAI({
@@ -34,8 +35,8 @@ export class OpenAITranscriber implements SpeechToText {
 
   async transcribe(samples: Float32Array, options: TranscribeOptions = {}): Promise<Transcript> {
     // 16-bit WAV is accepted by every implementation of this API and is lossless for speech.
-    // Encoded in the audio worker: 10 minutes take ~200 ms of CPU.
-    const file = new File([await encodeWavInWorker(samples, WHISPER_SAMPLE_RATE)], "audio.wav", { type: "audio/wav" });
+    // Encoded in the audio worker (10 minutes take ~200 ms of CPU), when decoded if asked for then.
+    const file = new File([await wavOf(samples, WHISPER_SAMPLE_RATE)], "audio.wav", { type: "audio/wav" });
     const chosen = options.language ?? this.options.language;
     const language = chosen && chosen !== "auto" ? chosen : undefined; // else the service detects it
     const started = performance.now();

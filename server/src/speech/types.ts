@@ -18,5 +18,10 @@ export interface Transcript {
 export interface SpeechToText {
   /** `samples`: mono float audio at 16 kHz (see decodeAudio). */
   transcribe(samples: Float32Array, options?: TranscribeOptions): Promise<Transcript>;
+  /**
+   * Sends its audio as a 16 kHz 16-bit WAV file: decodeAudio({ withWav }) then encodes it in
+   * the same audio worker trip as the decoding, and transcribe uses that file.
+   */
+  readonly wantsWav?: boolean;
   close(): Promise<void>;
 }
