@@ -171,3 +171,51 @@ describe("introspection and field suggestions", () => {
     }
   });
 });
+
+describe("the request body (25 MB, over real HTTP)", () => {
+  const over = 25_000_000 + 1;
+  /** A JSON body of `bytes` bytes: a query and a long variable. */
+  const bodyOf = (bytes: number) => {
+    const head = `{"query":"{ viewer { id } }","variables":{"pad":"`;
+    return `${head}${"x".repeat(bytes - head.length - 3)}"}}`;
+  };
+
+  test("a body whose Content-Length is over the limit is refused with 413 before it is read", async () => {
+    const base = await app.listen();
+    const response = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json", "x-aiui-csrf": "1" }, body: bodyOf(over) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("REQUEST_ENTITY_TOO_LARGE");
+  });
+
+  test("a chunked body (no Content-Length) that grows over the limit is refused with 413", async () => {
+    const base = await app.listen();
+    const bytes = new TextEncoder().encode(bodyOf(over));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 1 << 20) controller.enqueue(bytes.subarray(at, at + (1 << 20)));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-aiui-csrf": "1" },
+      body: chunked,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
+  test("bodies under the limit, with or without Content-Length, are answered", async () => {
+    const base = await app.listen();
+    const small = bodyOf(1000);
+    const sized = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json", "x-aiui-csrf": "1" }, body: small });
+    expect(((await sized.json()) as { data: unknown }).data).toEqual({ viewer: null });
+    const chunked = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-aiui-csrf": "1" },
+      body: new Blob([small]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(((await chunked.json()) as { data: unknown }).data).toEqual({ viewer: null });
+  });
+});

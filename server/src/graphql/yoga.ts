@@ -11,6 +11,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { bearerToken, readCookie, SESSION_COOKIE } from "../accounts/index.ts";
 import { AppError, httpStatusOf, RateLimited } from "../errors.ts";
 import type { AppServices, GraphQLContext } from "./context.ts";
+import { graphqlBodyLimit } from "./body-limit.ts";
 import { storableTextOnly } from "./input-text.ts";
 import { queryLimits } from "./limits.ts";
 import { directReplyEvents } from "./reply-stream.ts";
@@ -124,6 +125,8 @@ export function createGraphQLServer(app: AppServices) {
     maskedErrors: { maskError },
     // maskError logs what is unexpected; expected user errors (wrong password…) are not log news.
     logging: false,
+    // Yoga's 25 MB, checked by graphqlBodyLimit below without copying every request (body-limit.ts).
+    maxRequestBodySize: false,
     plugins: [
       csrfPreventionForCookies(),
       // Before anything runs: how much one request may ask for (limits.ts).
@@ -136,6 +139,7 @@ export function createGraphQLServer(app: AppServices) {
       codeInputErrors,
       // replyStream events built without an execution per token (reply-stream.ts, decision 0019).
       directReplyEvents,
+      graphqlBodyLimit(),
     ],
     context: async ({ request, clientAddress }): Promise<GraphQLContext> => {
       const address = clientAddress ?? "unknown";
