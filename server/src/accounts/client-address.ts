@@ -39,9 +39,36 @@ function isTrusted(address: ipaddr.IPv4 | ipaddr.IPv6, trusted: TrustedProxies):
  * (no socket, no hop to doubt: the forwarded chain is read as if a trusted proxy sent it).
  */
 export function clientAddress(request: Request, peer: string | null, options: { trustProxy: boolean; trustedProxies: TrustedProxies }): string {
+  const header = options.trustProxy ? (request.headers.get("x-forwarded-for") ?? "") : "";
+  if (header.length > MAX_REMEMBERED_HEADER) return resolve(header, peer, options);
+  let known = answers.get(options.trustedProxies);
+  if (!known) {
+    known = new Map();
+    answers.set(options.trustedProxies, known);
+  }
+  const key = `${options.trustProxy ? "trust" : "peer"} ${peer ?? "(none)"} ${header}`;
+  let answer = known.get(key);
+  if (answer === undefined) {
+    answer = resolve(header, peer, options);
+    if (known.size >= MAX_REMEMBERED) known.clear();
+    known.set(key, answer);
+  }
+  return answer;
+}
+
+/**
+ * Answers by peer and X-Forwarded-For, per TRUSTED_PROXIES: the same few peers and proxy
+ * chains come back request after request, and parsing them was about 1% of a small GraphQL
+ * request's CPU (decision 0014). Bounded, and long headers are not kept.
+ */
+const answers = new WeakMap<TrustedProxies, Map<string, string>>();
+const MAX_REMEMBERED = 1000;
+const MAX_REMEMBERED_HEADER = 256;
+
+function resolve(header: string, peer: string | null, options: { trustProxy: boolean; trustedProxies: TrustedProxies }): string {
   const peerAddress = peer === null ? null : (parsedAddress(peer)?.toString() ?? peer);
   if (!options.trustProxy) return peerAddress ?? "unknown";
-  const forwarded = (request.headers.get("x-forwarded-for") ?? "")
+  const forwarded = header
     .split(",")
     .map((hop) => hop.trim())
     .filter((hop) => hop !== "");

@@ -13,7 +13,7 @@ const ThemeEnum = builder.enumType("Theme", {
   },
 });
 
-builder.prismaObject("User", {
+const UserRef = builder.prismaObject("User", {
   fields: (t) => ({
     id: t.exposeID("id"),
     email: t.exposeString("email"),
@@ -85,12 +85,13 @@ builder.mutationField("updateSettings", (t) =>
 );
 
 builder.queryField("viewer", (t) =>
-  t.prismaField({
-    type: "User",
+  t.field({
+    type: UserRef,
     nullable: true,
     description: "The signed-in user, or null.",
-    // The row the session was resolved with (identity.ts: whole, and dropped whenever it changes); User has no relation fields to load.
-    resolve: (_query, _root, _args, ctx) => ctx.viewer,
+    // The row the session was resolved with (identity.ts: whole, and dropped whenever it changes); User has no
+    // relation fields to load, so not a prismaField: that would plan a Prisma query from the selection on every request.
+    resolve: (_root, _args, ctx) => ctx.viewer,
   }),
 );
 
