@@ -54,6 +54,8 @@ const SEND_STATEMENTS = mysql ? 6 : 5;
  * statement less, but joins an aggregate of every user's attachments.
  */
 const NEXT_SEND_STATEMENTS = mysql ? 8 : 7;
+/** The model; the chat created with the question and the reply in one nested create (Prisma reads the chat's id back after it). */
+const NEW_CHAT_SEND_STATEMENTS = 4;
 /**
  * A remembered setup reads nothing; the 8 are the exchange's one write (5 statements and
  * Prisma's read-back), the reply's final write and the usage row (decision 0021). Two commits
@@ -124,6 +126,24 @@ describe("GraphQL", () => {
     });
     return { counted, text: (await settled(app, replyId)).content };
   }
+
+  test(`sendMessage starting a new chat, up to the provider being asked, is at most ${NEW_CHAT_SEND_STATEMENTS} statements`, async () => {
+    provider.script("echo", { text: "Rome.", firstTokenDelayMs: 300 });
+    let replyId = "";
+    const counted = await counter.during(async () => {
+      const asked = provider.requests.length;
+      const { sendMessage } = await ada.data(
+        `mutation($content: String!, $modelId: ID) { sendMessage(content: $content, modelId: $modelId) { chat { id title model { id } } reply { id } } }`,
+        { content: "What's the capital of Italy?", modelId },
+      );
+      expect(sendMessage.chat.title).toBe("What's the capital of Italy?");
+      expect(sendMessage.chat.model.id).toBe(modelId);
+      replyId = sendMessage.reply.id;
+      while (provider.requests.length === asked) await Bun.sleep(2);
+    });
+    expect(counted.statements, listing(counted)).toBeLessThanOrEqual(NEW_CHAT_SEND_STATEMENTS);
+    expect((await settled(app, replyId)).content).toBe("Rome.");
+  });
 
   test(`sendMessage, up to the provider being asked, is at most ${SEND_STATEMENTS} statements; the next message in the chat ${NEXT_SEND_STATEMENTS}`, async () => {
     const first = await countedSend("What's the capital of France?", "Paris.");
