@@ -110,6 +110,14 @@ describe("WAV layouts", () => {
     expect(decoded.length).toBe(tone.length);
     for (const [i, v] of tone.entries()) expect(Math.abs((decoded[i] as number) - v)).toBeLessThan(1e-4);
   });
+
+  test("encodeWav clips to ±1, rounds half up and writes NaN as 0, little-endian", () => {
+    const wav = encodeWav(new Float32Array([-2, -1, -0.5, 0, 0.5, 1, 2, Number.NaN, 1 / 32767]), 16000);
+    const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
+    const written = Array.from({ length: 9 }, (_, i) => view.getInt16(44 + i * 2, true));
+    expect(written).toEqual([-32767, -32767, -16383, 0, 16384, 32767, 32767, 0, 1]);
+    expect(view.getUint32(40, true)).toBe(18);
+  });
 });
 
 describe("broken or foreign files", () => {
