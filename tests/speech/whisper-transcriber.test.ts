@@ -1,6 +1,7 @@
 // WhisperTranscriber end to end: the real Bun Worker, transformers.js and ONNX Runtime,
 // running the small random-weight Whisper model from tests/support/tiny-whisper.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { dlopen, FFIType } from "bun:ffi";
 import { AutoModelForSpeechSeq2Seq, AutoProcessor, Tensor } from "@huggingface/transformers";
 import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,6 +25,17 @@ function open(options: Partial<WhisperOptions> = {}) {
   opened.push(transcriber);
   return { transcriber, log };
 }
+
+/** Whether this process runs on glibc, where the worker can call malloc_trim. */
+const glibc = (() => {
+  if (process.platform !== "linux") return false;
+  try {
+    dlopen("libc.so.6", { malloc_trim: { args: [FFIType.u64], returns: FFIType.i32 } }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,11 +103,34 @@ describe("WhisperTranscriber on the tiny model", () => {
       last = now;
     }, 5);
     const started = performance.now();
-    await Promise.all(Array.from({ length: 4 }, () => shared.transcriber.transcribe(speech)));
+    const results = await Promise.all(Array.from({ length: 4 }, () => shared.transcriber.transcribe(speech)));
     const busyMs = performance.now() - started;
     clearInterval(ticker);
     expect(busyMs).toBeGreaterThan(200);
-    expect(worstLag).toBeLessThan(Math.min(100, busyMs / 3));
+    // Inference on this thread would hold every tick back for at least one whole
+    // transcription. The bound is that duration, as measured in the same run, rather than a
+    // fixed 100 ms: on a loaded machine the OS alone can keep this thread off a core for that
+    // long while each transcription takes several times longer (the test failed that way once).
+    const shortest = Math.min(...results.map((r) => r.ms));
+    expect(worstLag).toBeLessThan(shortest * 0.75);
+  });
+
+  test("the worker gives freed memory back when it falls idle, not between queued requests", async () => {
+    const { transcriber } = open();
+    await transcriber.preload();
+    await waitFor(() => transcriber.status().memoryReleases === 1); // after the load
+    const { text } = await transcriber.transcribe(speech);
+    await waitFor(() => transcriber.status().memoryReleases === 2);
+    expect(transcriber.status().lastRelease?.trimmed).toBe(glibc); // malloc_trim ran (glibc only)
+    expect(transcriber.status().lastRelease?.ms).toBeGreaterThan(0);
+
+    // Four at once: they queue in the worker, which releases once the last is done.
+    const results = await Promise.all(Array.from({ length: 4 }, () => transcriber.transcribe(speech)));
+    expect(results.map((r) => r.text)).toEqual([text, text, text, text]); // same greedy output after a release
+    await waitFor(() => transcriber.status().memoryReleases >= 3);
+    await Bun.sleep(200);
+    expect(transcriber.status().memoryReleases).toBeLessThanOrEqual(4); // not one per request (6)
+    expect(transcriber.status()).toMatchObject({ state: "ready", loadCount: 1, pending: 0 });
   });
 
   test("without a language, Whisper's own language identification picks one in the same pass", async () => {

@@ -25,4 +25,6 @@ export type FromWorker =
   | { type: "loaded"; ms: number }
   | { type: "load-failed"; message: string }
   | { type: "result"; id: number; text: string; language?: string; ms: number }
-  | { type: "failed"; id: number; message: string };
+  | { type: "failed"; id: number; message: string }
+  /** The worker fell idle and returned freed memory; trimmed: glibc's malloc_trim ran (Linux). */
+  | { type: "released"; ms: number; trimmed: boolean };

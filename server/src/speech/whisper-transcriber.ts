@@ -52,6 +52,12 @@ export interface WhisperStatus {
   loadCount: number;
   /** Requests waiting for or being transcribed. */
   pending: number;
+  /**
+   * Times the worker fell idle and gave freed memory back to the system (after the load and
+   * after the last of each batch of queued transcriptions), and how the last one went.
+   */
+  memoryReleases: number;
+  lastRelease?: { ms: number; trimmed: boolean };
 }
 
 interface PendingRequest {
@@ -82,6 +88,8 @@ export class WhisperTranscriber implements SpeechToText {
   private state: WhisperState = "idle";
   private lastError: string | undefined;
   private loads = 0;
+  private releases = 0;
+  private lastRelease: WhisperStatus["lastRelease"];
   private nextId = 1;
   private readonly pending = new Map<number, PendingRequest>();
   private loadWaiters: LoadWaiter[] = [];
@@ -107,7 +115,14 @@ export class WhisperTranscriber implements SpeechToText {
   }
 
   status(): WhisperStatus {
-    return { state: this.state, error: this.lastError, loadCount: this.loads, pending: this.pending.size };
+    return {
+      state: this.state,
+      error: this.lastError,
+      loadCount: this.loads,
+      pending: this.pending.size,
+      memoryReleases: this.releases,
+      lastRelease: this.lastRelease,
+    };
   }
 
   /** Loads the model now; resolves when it is ready, rejects with SpeechModelUnavailableError. */
@@ -198,6 +213,10 @@ export class WhisperTranscriber implements SpeechToText {
         break;
       case "failed":
         this.settle(message.id)?.reject(new TranscriptionError(`transcription failed: ${message.message}`));
+        break;
+      case "released":
+        this.releases++;
+        this.lastRelease = { ms: message.ms, trimmed: message.trimmed };
         break;
     }
   }
