@@ -7,7 +7,7 @@
 # ship, libsql and onnxruntime-node, are built for it; Alpine's musl would not load them).
 # The tag pins Bun's minor version, 1.4, the one the project is developed and tested on.
 # The build needs only the npm registry: `bun prisma/scripts/generate.ts` runs Prisma's
-# engine-free workflow (WASM, no engine downloads), so it works offline.
+# `generate`, which needs no engine download, so it works offline.
 ARG BUN_IMAGE=oven/bun:1.4-slim
 
 # --- Dependencies for the runtime: no build tools, no test tools ---------------------
@@ -15,9 +15,12 @@ FROM ${BUN_IMAGE} AS runtime-deps
 WORKDIR /app
 COPY package.json bun.lock bunfig.toml ./
 # onnxruntime-node (speech) ships its native library for every OS, over 200 MB of it
-# for macOS and Windows; this image only ever loads the Linux one.
+# for macOS and Windows; this image only ever loads the Linux one. Bun installs the Prisma
+# CLI (a devDependency) as @prisma/client's optional peer; the server never runs it, and with
+# its Studio it is ~100 MB (docs/decisions/0018-prisma-7.md).
 RUN bun install --frozen-lockfile --production \
-    && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
+    && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
+    && rm -rf node_modules/prisma node_modules/@prisma/studio-core node_modules/@prisma/dev
 
 # --- Build: Prisma clients for each database, then the web UI -------------------------
 FROM ${BUN_IMAGE} AS build

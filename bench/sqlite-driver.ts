@@ -1,7 +1,9 @@
 /**
  * `bun run bench:sqlite-driver`: time per Prisma operation on one SQLite file through
- * libsql (@prisma/adapter-libsql, the driver before decision 0014) and through
- * bun:sqlite (server/src/db/bun-sqlite.ts), in the same run, alternating in blocks.
+ * libsql (@prisma/adapter-libsql, the driver before decision 0014), through bun:sqlite
+ * (server/src/db/bun-sqlite.ts), and through bun:sqlite with Prisma's query-plan cache off
+ * (`queryPlanCacheMaxSize: 0`: every operation compiled again, as Prisma 6 did; decision
+ * 0018), in the same run, alternating in blocks.
  * Operations: user.findUnique, chat.findMany(20), message.create, a raw SELECT 1.
  * Writes bench/results/sqlite-driver.json.
  */
@@ -29,6 +31,7 @@ await setup.close();
 const clients = {
   libsql: new PrismaClient({ adapter: new PrismaLibSQL({ url }) }),
   "bun:sqlite": new PrismaClient({ adapter: new PrismaBunSqlite({ url, busyTimeoutMs: 1000 }) }),
+  "no plan cache": new PrismaClient({ adapter: new PrismaBunSqlite({ url, busyTimeoutMs: 1000 }), queryPlanCacheMaxSize: 0 }),
 };
 for (const client of Object.values(clients)) await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
 const operations: Record<string, (db: PrismaClient) => Promise<unknown>> = {
@@ -55,8 +58,12 @@ const results: Record<string, unknown> = {};
 for (const [name, drivers] of Object.entries(perOp)) {
   const lib = median(drivers.libsql!);
   const bun = median(drivers["bun:sqlite"]!);
-  results[name] = { libsqlUs: round(lib, 1), bunSqliteUs: round(bun, 1), lessTime: `${Math.round((1 - bun / lib) * 100)}%` };
-  console.log(`${name.padEnd(20)} libsql ${round(lib, 1)} µs   bun:sqlite ${round(bun, 1)} µs   (${Math.round((1 - bun / lib) * 100)}% less)`);
+  const uncached = median(drivers["no plan cache"]!);
+  const less = (than: number) => `${Math.round((1 - bun / than) * 100)}%`;
+  results[name] = { libsqlUs: round(lib, 1), bunSqliteUs: round(bun, 1), lessTime: less(lib), bunSqliteNoPlanCacheUs: round(uncached, 1), lessTimeThanNoPlanCache: less(uncached) };
+  console.log(
+    `${name.padEnd(20)} libsql ${round(lib, 1)} µs   bun:sqlite ${round(bun, 1)} µs   (${less(lib)} less)   bun:sqlite without plan cache ${round(uncached, 1)} µs   (${less(uncached)} less)`,
+  );
 }
 for (const client of Object.values(clients)) await client.$disconnect();
 rmSync(dir, { recursive: true, force: true });

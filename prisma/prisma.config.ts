@@ -1,15 +1,7 @@
-// Prisma CLI configuration for the offline, engine-free workflow (see
-// docs/decisions/0001-one-schema-three-databases.md). The CLI is only used by
-// prisma/scripts/generate.ts for `generate` and `migrate diff`; neither connects
-// to a database, but `engine: "js"` requires an adapter factory, so a throwaway
-// in-memory SQLite one is given.
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
+// Configuration of the Prisma 7 CLI, which prisma/scripts/generate.ts runs for `generate` only
+// (the clients and the Pothos types; no database, no engine). Migrations are written by the
+// Prisma 6.19 CLI (prisma/migrate-diff.config.ts) and applied by server/src/db/migrate.ts.
+// See docs/decisions/0001-one-schema-three-databases.md and 0018-prisma-7.md.
 import { defineConfig } from "prisma/config";
 
-export default defineConfig({
-  experimental: { adapter: true },
-  engine: "js",
-  async adapter() {
-    return new PrismaLibSQL({ url: ":memory:" });
-  },
-});
+export default defineConfig({});

@@ -5,6 +5,11 @@
  * one provider, and Prisma's offline (WASM) schema engine cannot diff MySQL.
  * See docs/decisions/0001-one-schema-three-databases.md.
  *
+ * Two Prisma CLIs, neither needing a download (docs/decisions/0018-prisma-7.md): Prisma 7
+ * (`prisma`, the version of @prisma/client) generates the clients and the Pothos types;
+ * Prisma 6.19 (`prisma6`) writes migrations with `migrate diff`, which Prisma 7 can only
+ * do with its native schema engine.
+ *
  *   bun prisma/scripts/generate.ts                    # derive schemas + generate clients
  *   bun prisma/scripts/generate.ts --migration add_x  # also write migrations/<provider>/<ts>_add_x
  */
@@ -18,7 +23,7 @@ const root = resolve(import.meta.dir, "../..");
 const prismaDir = join(root, "prisma");
 const source = readFileSync(join(prismaDir, "schema.prisma"), "utf8");
 
-// The Prisma CLI tries to download native engines unless these point at a file; the
+// Both Prisma CLIs try to download native engines unless these point at a file; the
 // engine-free workflow never runs them. The stub exits 1 so nothing can "succeed" by
 // accident through it.
 const engineStub = join(prismaDir, "scripts", "engine-stub.sh");
@@ -47,17 +52,37 @@ export function deriveSchema(provider: Provider): string {
   return text;
 }
 
+/**
+ * The schema as Prisma 6.19's `migrate diff` reads it: 6.19 requires a datasource `url`, which
+ * Prisma 7 refuses in a schema file. No database is opened; the placeholder is never used.
+ * Migration snapshots are kept in this form, as the next diff's starting point.
+ */
+export function migrateDiffSchema(provider: Provider): string {
+  const schema = deriveSchema(provider);
+  const withUrl = schema.replace(/(datasource db \{\n\s*provider\s*=\s*"\w+"\n)/, '$1  url      = "file:./placeholder.db"\n');
+  if (withUrl === schema) throw new Error("schema.prisma: datasource block not found (expected `datasource db {` then its provider line)");
+  return withUrl;
+}
+
 function derivedSchemaPath(provider: Provider): string {
   return join(prismaDir, "derived", provider, "schema.prisma");
 }
 
-function prisma(args: string[]): string {
-  const result = Bun.spawnSync(
-    [join(root, "node_modules/.bin/prisma"), ...args, "--config", join(prismaDir, "prisma.config.ts")],
-    { cwd: root, env: cliEnv, stdout: "pipe", stderr: "pipe" },
-  );
+function migrateDiffSchemaPath(provider: Provider): string {
+  return join(prismaDir, "derived", provider, "migrate-diff.prisma");
+}
+
+/** Runs a Prisma CLI: `prisma` (7, generate) or `prisma6` (6.19, migrate diff), each with its configuration. */
+function prisma(cli: "prisma" | "prisma6", args: string[]): string {
+  const config = cli === "prisma" ? "prisma.config.ts" : "migrate-diff.config.ts";
+  const result = Bun.spawnSync([join(root, "node_modules", cli, "build/index.js"), ...args, "--config", join(prismaDir, config)], {
+    cwd: root,
+    env: cliEnv,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (result.exitCode !== 0) {
-    throw new Error(`prisma ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(`${cli} ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout.toString();
 }
@@ -66,12 +91,13 @@ function writeDerivedSchemas(): void {
   for (const provider of PROVIDERS) {
     mkdirSync(join(prismaDir, "derived", provider), { recursive: true });
     writeFileSync(derivedSchemaPath(provider), deriveSchema(provider));
+    writeFileSync(migrateDiffSchemaPath(provider), migrateDiffSchema(provider));
   }
 }
 
 function generateClients(): void {
   for (const provider of PROVIDERS) {
-    prisma(["generate", "--schema", derivedSchemaPath(provider)]);
+    prisma("prisma", ["generate", "--schema", derivedSchemaPath(provider)]);
   }
 }
 
@@ -102,7 +128,7 @@ function writeMigration(name: string): void {
         "-- created (or re-created) with COLLATE utf8mb4_bin; tests/db checks that too.\n";
     } else {
       const fromArgs = from ? ["--from-schema-datamodel", from] : ["--from-empty"];
-      sql = prisma(["migrate", "diff", ...fromArgs, "--to-schema-datamodel", derivedSchemaPath(provider), "--script"])
+      sql = prisma("prisma6", ["migrate", "diff", ...fromArgs, "--to-schema-datamodel", migrateDiffSchemaPath(provider), "--script"])
         .replace(/^Loaded Prisma config.*\n+/m, "");
       if (sql.includes("-- This is an empty migration.")) {
         console.log(`${provider}: no schema change, no migration written`);
@@ -111,7 +137,7 @@ function writeMigration(name: string): void {
     }
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "migration.sql"), sql);
-    writeFileSync(join(dir, "schema.prisma"), deriveSchema(provider));
+    writeFileSync(join(dir, "schema.prisma"), migrateDiffSchema(provider));
     console.log(`${provider}: wrote ${dir}`);
   }
 }
