@@ -296,7 +296,10 @@ export class ReplyHub {
   private onControl(event: ControlEvent): void {
     const reply = this.live.get(event.messageId);
     if (!reply) return;
-    if (event.kind === "cancel") return reply.stop("cancel");
+    if (event.kind === "cancel") {
+      reply.stop("cancel");
+      return;
+    }
     // Published on the reply's topic before any later piece: the follower continues from it.
     reply.followedElsewhere = true;
     this.bus.publish(topicOf(event.messageId), { kind: "snapshot", nonce: event.nonce, text: reply.text } satisfies WireEvent);

@@ -263,7 +263,7 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
     const pcm = new Int16Array(bytes.buffer, 44, samples.length);
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i] as number;
-      pcm[i] = Math.round((s > 1 ? 1 : s < -1 ? -1 : s) * 32767);
+      pcm[i] = Math.round(Math.min(Math.max(s, -1), 1) * 32767);
     }
     return bytes;
   }
