@@ -43,14 +43,53 @@ function apiFetch(network: ProviderNetwork): typeof fetch {
   return checked as typeof fetch;
 }
 
+/**
+ * One client per model configuration, reused by every call to that model: building an SDK
+ * client (and decrypting the key) per request was work on every /v1 answer's path. Keyed by
+ * the model's id and the caller's timeout; an entry is used only while the model's base URL,
+ * stored key (its ciphertext, never the plaintext), network policy and server key are the
+ * ones it was made with, and is replaced otherwise: a model whose key or URL changes gets a
+ * new client at its next call. The decrypted key lives only inside the SDK client, as it did.
+ */
+interface CachedClient {
+  baseUrl: string;
+  apiKeyCiphertext: string | null;
+  network: ProviderNetwork;
+  secrets: SecretBox;
+  client: OpenAI;
+}
+/** Enough for every model of a busy server; past it the least recently used goes. */
+const MAX_CACHED_CLIENTS = 256;
+const clients = new Map<string, CachedClient>();
+
 export function providerClient(model: AiModel, secrets: SecretBox, timeoutMs: number, network: ProviderNetwork): OpenAI {
+  // Callers with different timeouts (a reply, a title, speech) keep a client each.
+  const key = `${model.id} ${timeoutMs}`;
+  const cached = clients.get(key);
+  if (
+    cached &&
+    cached.baseUrl === model.baseUrl &&
+    cached.apiKeyCiphertext === model.apiKeyCiphertext &&
+    cached.network === network &&
+    cached.secrets === secrets
+  ) {
+    // Most recently used last: the oldest entry is the first the limit drops.
+    clients.delete(key);
+    clients.set(key, cached);
+    return cached.client;
+  }
   let apiKey: string | undefined;
   try {
     apiKey = revealApiKey(secrets, model);
   } catch {
+    clients.delete(key);
     throw new KeyUnreadable();
   }
-  return clientFor(model.baseUrl, apiKey, timeoutMs, network);
+  const client = clientFor(model.baseUrl, apiKey, timeoutMs, network);
+  clients.delete(key);
+  clients.set(key, { baseUrl: model.baseUrl, apiKeyCiphertext: model.apiKeyCiphertext, network, secrets, client });
+  if (clients.size > MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value!);
+  return client;
 }
 
 /** A client for an endpoint and a plaintext key (none: no Authorization header), held to the URL policy. */
