@@ -11,12 +11,15 @@ export type MallocTrim = () => boolean;
 
 const noTrim: MallocTrim = () => false;
 
-/** malloc_trim(0) where the process runs on glibc; a function that does nothing elsewhere. */
-export function loadMallocTrim(): MallocTrim {
+/**
+ * malloc_trim(0) where the process runs on glibc; a function that does nothing elsewhere.
+ * `library` is the C library to look in: the one already mapped into the process by default
+ * (the same allocator ONNX Runtime uses).
+ */
+export function loadMallocTrim(library = "libc.so.6"): MallocTrim {
   if (process.platform !== "linux") return noTrim;
   try {
-    // The library already mapped into the process: the same allocator ONNX Runtime uses.
-    const libc = dlopen("libc.so.6", { malloc_trim: { args: [FFIType.u64], returns: FFIType.i32 } });
+    const libc = dlopen(library, { malloc_trim: { args: [FFIType.u64], returns: FFIType.i32 } });
     return () => libc.symbols.malloc_trim(0) === 1;
   } catch {
     return noTrim; // musl and other C libraries: no libc.so.6 or no malloc_trim
