@@ -123,7 +123,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
       ),
     )
     .use(
-      openaiRoutes(services.accounts.identity, { replies: services.replies, speech: deps.speech, config }, (request, server) =>
+      openaiRoutes(services.accounts.identity, { replies: services.replies, speech: deps.speech, config, models: services.accounts.identity.rememberedPerUser() }, (request, server) =>
         clientAddressOf(request, server, config),
       ),
     )

@@ -25,10 +25,21 @@ import type { HistoryMessage, ReplyEvent, ReplyService } from "../generation/ind
 import { decodeAudio, type SpeechToText } from "../speech/index.ts";
 import type { ApiMessage, ChatCompletionRequest, TranscriptionRequest } from "./schemas.ts";
 
+/** A user's own models found by the name (or id) a request gave, remembered like the user row. */
+export type RememberedModels = { get(userId: string, read: () => Promise<Map<string, AiModel>>): Promise<Map<string, AiModel>> };
+
 export interface OpenAIApiDependencies {
   replies: ReplyService;
   speech: SpeechToText;
   config: Pick<Config, "speech">;
+  /**
+   * Each user's own models as /v1 requests named them, remembered across requests
+   * (identity.ts rememberedPerUser: a write of the user's models, settings or row drops it on
+   * every instance, and it is read again after 60 s at most); a request naming one then reads
+   * no model. Shared models are read every time (an administrator's withdrawal or edit is not
+   * the user's write). Without it every request reads its model.
+   */
+  models?: RememberedModels;
 }
 
 const unixSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -64,6 +75,23 @@ export async function findApiModel(db: Db, name: string): Promise<AiModel> {
   }
   return model;
 }
+
+/**
+ * findApiModel with the user's own models remembered (OpenAIApiDependencies.models). Only an
+ * own model is kept: an own model wins its name over a shared one, and only the user's own
+ * writes change it (each drops the map). A map an invalidation overtook is no longer the
+ * remembered one, so what is added to it afterwards is never read.
+ */
+async function apiModelFor(deps: OpenAIApiDependencies, caller: TokenCaller, name: string): Promise<AiModel> {
+  if (!deps.models) return findApiModel(caller.db, name);
+  const own = await deps.models.get(caller.userId, async () => new Map());
+  const known = own.get(name);
+  if (known) return known;
+  const model = await findApiModel(caller.db, name);
+  if (model.userId === caller.userId && !model.shared && own.size < MAX_REMEMBERED_MODELS) own.set(name, model);
+  return model;
+}
+const MAX_REMEMBERED_MODELS = 64;
 
 /** What a conversation is, for matching: role, text, how many pictures. */
 type Fingerprint = [role: string, text: string, images: number];
@@ -241,7 +269,7 @@ export async function startCompletion(
   } catch (error) {
     throw error instanceof AppError ? invalidInput(`messages[${last}].content`, `messages[${last}].content: ${error.message}`) : error;
   }
-  const model = await findApiModel(db, request.model);
+  const model = await apiModelFor(deps, caller, request.model);
   const images = await Promise.all(request.messages.map((message, index) => checkedImages(message, index)));
   const prints = request.messages.map((message, index) => fingerprintOf({ ...message, images: images[index]!.length }));
   const earlier = prints.slice(0, -1);
