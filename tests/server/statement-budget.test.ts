@@ -100,6 +100,24 @@ describe("GraphQL", () => {
     expect(counted.statements, listing(counted)).toBe(1);
   });
 
+  test("the chat list reads only the columns its nodes ask for (id and title, not the whole row)", async () => {
+    const counted = await counter.during(() => ada.data(VIEWER_AND_CHATS));
+    const read = counted.sql.find((sql) => /\bFROM\b[^]*\bChat\b/i.test(sql) && !/\bSession\b/.test(sql)) ?? "";
+    expect(read, listing(counted)).toMatch(/\btitle\b/);
+    for (const column of ["currentLeafId", "apiThreadKey", "titleSetByUser", "modelId", "createdAt"]) expect(read, listing(counted)).not.toContain(column);
+  });
+
+  test("a chat list whose nodes ask for more than columns (a fragment with the model, the messages) gets them (the whole row is read, as before)", async () => {
+    const query = `{ chats(first: 2) { edges { node { ...Row ... on Chat { updatedAt } } } } }
+      fragment Row on Chat { id title source model { id } messages(first: 1) { edges { node { id } } } }`;
+    const chats = (await ada.data(query)).chats.edges.map((edge: { node: unknown }) => edge.node);
+    expect(chats).toHaveLength(2);
+    for (const chat of chats) {
+      expect(chat).toMatchObject({ source: "WEB", model: { id: modelId }, messages: { edges: [] } });
+      expect(new Date(chat.updatedAt).toISOString()).toBe(chat.updatedAt);
+    }
+  });
+
   test("chat(id) reads the chat once; another user's chat is NOT_FOUND", async () => {
     const counted = await counter.during(() => ada.data(`query($id: ID!) { chat(id: $id) { id title } }`, { id: chatId }));
     expect(counted.statements, listing(counted)).toBe(1);
