@@ -11,6 +11,7 @@ import { openDatabase } from "../server/src/db/client.ts";
 import { applyMigrations } from "../server/src/db/migrate.ts";
 import { parseConfig } from "../server/src/env.ts";
 import { speechFromConfig } from "../server/src/speech/from-config.ts";
+import { watchLoopLag } from "./support/loop-lag.ts";
 
 const config = parseConfig(process.env);
 const database = await openDatabase(config.database.url, config.database.provider);
@@ -68,6 +69,8 @@ const resetPeakRss = () => {
 };
 
 let cpuSince = process.cpuUsage();
+// BENCH_LOOP_LAG=1: the server's event-loop stalls per phase (a 1 ms timer: off by default).
+const loopLag = process.env.BENCH_LOOP_LAG ? watchLoopLag() : null;
 
 const encryptionKey = Buffer.alloc(32, 7);
 const services = createServices({ config, db: counted, encryptionKey });
@@ -81,11 +84,12 @@ process.on("message", async (message) => {
   if (message === "stats") {
     const cpu = process.cpuUsage(cpuSince);
     cpuSince = process.cpuUsage();
-    process.send?.({ stats: { ...counts, peakRss: readPeakRss(), queryTime: { ...queryTime }, cpuMs: (cpu.user + cpu.system) / 1000 } });
+    process.send?.({ stats: { ...counts, peakRss: readPeakRss(), queryTime: { ...queryTime }, cpuMs: (cpu.user + cpu.system) / 1000, loopLag: loopLag?.read() } });
     for (const key of Object.keys(queryTime)) delete queryTime[key];
     Object.assign(counts, { setup: 0, checkpoint: 0, final: 0, reads: 0 });
     resetPeakRss();
   } else if (message === "stop") {
+    loopLag?.stop();
     await services.replies.close();
     await app.stop(true);
     await database.close();

@@ -35,6 +35,7 @@ import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
 import { sseEvents } from "../tests/support/streams.ts";
 import { benchDatabase, benchProviders, writeResults } from "./support/common.ts";
+import { type LoopLag, watchLoopLag } from "./support/loop-lag.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const STREAM_COUNTS = arg("streams", "50,200").split(",").map(Number);
@@ -209,7 +210,7 @@ for (const databaseProvider of benchProviders()) {
 const workDir = mkdtempSync(join(tmpdir(), "aiui-bench-"));
 const database = await benchDatabase(databaseProvider, workDir);
 cookie = "";
-type Stats = { setup: number; checkpoint: number; final: number; reads: number; peakRss: number; cpuMs: number; queryTime: Record<string, { count: number; ms: number }> };
+type Stats = { loopLag?: LoopLag; setup: number; checkpoint: number; final: number; reads: number; peakRss: number; cpuMs: number; queryTime: Record<string, { count: number; ms: number }> };
 let onPort: (port: number) => void;
 let onStats: (stats: Stats) => void = () => {};
 const portReady = new Promise<number>((r) => {
@@ -228,6 +229,7 @@ const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server
     STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
     // The fake provider listens on loopback.
     PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
+    ...(process.env.BENCH_LOOP_LAG ? { BENCH_LOOP_LAG: "1" } : {}),
   },
   stdout: "inherit",
   stderr: "inherit",
@@ -267,10 +269,18 @@ for (const n of STREAM_COUNTS) {
   const chats = await Promise.all(Array.from({ length: n }, () => graphql(base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: createModel.id })));
   const direct = await directStreams(n, run);
   await stats(); // reset the server's counters and RSS peak
+  const clientLag = process.env.BENCH_LOOP_LAG ? watchLoopLag() : null;
+  const clientCpu = process.cpuUsage();
   const phaseStart = performance.now();
   const app = await appStreams(base, chats.map((c) => c.createChat.id), run);
   const phaseMs = performance.now() - phaseStart;
   const server = await stats();
+  const clientCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(clientCpu));
+  if (clientLag) {
+    console.log(`  event-loop stalls, server: ${JSON.stringify(server.loopLag)}`);
+    console.log(`  event-loop stalls, bench client (provider + readers): ${JSON.stringify(clientLag.read())}; client CPU ${round(clientCpuMs / phaseMs)} cores`);
+    clientLag.stop();
+  }
 
   const baseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceReceipt[i]!)));
   const added = app.flatMap((s) => s.sinceReceipt.map((t, i) => t - baseline[i]!));

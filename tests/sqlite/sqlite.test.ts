@@ -84,3 +84,26 @@ PRAGMA defer_foreign_keys=OFF;
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("the write-ahead log is copied into the file by the checkpointer thread, not by a commit on the event loop", async () => {
+  const root = mkdtempSync(join(tmpdir(), "aiui-wal-"));
+  const file = join(root, "wal.db");
+  const scratch = await openDatabase(`file:${file}`, "sqlite");
+  try {
+    const [row] = await scratch.db.$queryRawUnsafe<{ wal_autocheckpoint: number }[]>("PRAGMA wal_autocheckpoint");
+    expect(Number(row!.wal_autocheckpoint)).toBe(0);
+    // ~100 pages into the log: far below the 1000 at which SQLite would checkpoint by itself,
+    // so only the background checkpoint moves them into the file (which holds the rows'
+    // 400 kB only then), within a couple of seconds.
+    await scratch.db.$executeRawUnsafe(`CREATE TABLE "WalProbe" ("id" INTEGER PRIMARY KEY, "text" TEXT)`);
+    const text = "x".repeat(4000);
+    for (let i = 0; i < 100; i++) await scratch.db.$executeRawUnsafe(`INSERT INTO "WalProbe" ("id", "text") VALUES (?, ?)`, i, text);
+    expect(Bun.file(file).size).toBeLessThan(100 * 4000);
+    const deadline = performance.now() + 5000;
+    while (Bun.file(file).size < 100 * 4000 && performance.now() < deadline) await Bun.sleep(100);
+    expect(Bun.file(file).size).toBeGreaterThanOrEqual(100 * 4000);
+  } finally {
+    await scratch.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}, 15000);

@@ -27,6 +27,7 @@ import {
   type SqlResultSet,
   type Transaction,
 } from "@prisma/driver-adapter-utils";
+import { checkpointInBackground } from "./wal-checkpointer.ts";
 
 const ADAPTER_NAME = "aiui-bun-sqlite";
 
@@ -189,6 +190,7 @@ class Turns {
 
 class Connection {
   private database: Database | null = null;
+  private stopCheckpoints: (() => void) | null = null;
   readonly turns = new Turns();
   constructor(private readonly options: BunSqliteOptions) {}
 
@@ -201,6 +203,12 @@ class Connection {
       if (this.options.busyTimeoutMs > 0) database.exec(`PRAGMA busy_timeout = ${Math.round(this.options.busyTimeoutMs)}`);
       database.exec("PRAGMA foreign_keys = ON");
       database.exec("PRAGMA synchronous = NORMAL");
+      if (path !== ":memory:" && path !== "") {
+        // The log is copied back into the file by a worker thread (wal-checkpointer.ts),
+        // not by whichever commit takes it past 1000 pages, on the event loop.
+        database.exec("PRAGMA wal_autocheckpoint = 0");
+        this.stopCheckpoints = checkpointInBackground(path);
+      }
       this.database = database;
       return database;
     } catch (error) {
@@ -245,6 +253,8 @@ class Connection {
   }
 
   close(): void {
+    this.stopCheckpoints?.();
+    this.stopCheckpoints = null;
     this.database?.close();
     this.database = null;
   }
