@@ -14,7 +14,7 @@ import type { Db } from "./db/client.ts";
 import type { Config } from "./env.ts";
 import { AppError, httpStatusOf } from "./errors.ts";
 import { createReplyService } from "./generation/index.ts";
-import { type GlassesSetup, glassesRoutes } from "./glasses/index.ts";
+import { createUsageAfterAnswers, type GlassesSetup, glassesRoutes } from "./glasses/index.ts";
 import { type AppServices, createGraphQLServer, graphqlWebSocket } from "./graphql/server.ts";
 import { healthRoutes } from "./health/index.ts";
 import { createMemoryService } from "./memory/index.ts";
@@ -58,6 +58,7 @@ export function createServices({ config, db, encryptionKey }: Pick<AppDependenci
     replies,
     search: createSearch(db, config.database.provider),
     branches: createBranchReader(db, config.database.provider),
+    glassesUsage: createUsageAfterAnswers(db),
   };
 }
 
@@ -118,6 +119,7 @@ export function createApp(deps: AppDependencies, services: AppServices = createS
           replies: services.replies,
           memory: services.memory,
           setups: services.accounts.identity.rememberedPerUser<GlassesSetup>(),
+          usageAfterAnswers: services.glassesUsage,
         },
         (request, server) => clientAddressOf(request, server, config),
       ),

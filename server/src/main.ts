@@ -44,6 +44,8 @@ let app: ReturnType<typeof createApp> | null = null;
 const shutdown = async () => {
   // Replies in progress end FAILED (the server stopped) with their text written, and their followers are told.
   await services.replies.close();
+  // The glasses' usage rows written after their answers went out.
+  await services.glassesUsage.settled();
   // Learning from the last exchanges finishes (briefly), and last-used times are written.
   await services.memory.close();
   // Reset e-mails already asked for are handed over.

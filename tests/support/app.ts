@@ -202,6 +202,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     async close() {
       // Replies in progress write their final state while the database is still there.
       await services.replies.close();
+      await services.glassesUsage.settled();
       await services.memory.close();
       await services.accounts.passwordReset.settled();
       services.accounts.passwordReset.close();

@@ -24,6 +24,7 @@ import { AppError } from "../errors.ts";
 import { newChatId, newMessageId, titleFromMessage } from "../chats/index.ts";
 import { type Answer, askModel, buildConversation, costOf, ProviderFailure, type ReplyService, replyTooLong, speak } from "../generation/index.ts";
 import type { MemoryService, MemoryTurn } from "../memory/index.ts";
+import { recordUsage, type UsageEntry } from "../usage/index.ts";
 import { AudioDecodeError, decodeAudio, isSilent, SpeechModelUnavailableError, type SpeechToText, TranscriptionError, UnsupportedAudioError } from "../speech/index.ts";
 import { type GlassesRequest, GlassesHttpError, type HistoryMessage } from "./request.ts";
 import { DEFAULT_GLASSES_PERSONA, type GlassesSetup, glassesSetupOf } from "./settings.ts";
@@ -74,6 +75,41 @@ export interface GlassesDependencies {
    * instance); a request then reads none of it. Without it every request reads them.
    */
   setups?: { get(userId: string, read: () => Promise<GlassesSetup>): Promise<GlassesSetup> };
+  /**
+   * Counts an answered exchange's usage after the answer went out (createUsageAfterAnswers).
+   * Without it the usage row is written before the answer, as part of the reply's final write.
+   */
+  usageAfterAnswers?: UsageAfterAnswers;
+}
+
+/** The usage rows of answered exchanges, written off the response path; shutdown waits for them. */
+export interface UsageAfterAnswers {
+  record(entry: UsageEntry): void;
+  /** Resolves once every usage row recorded so far is written (or its failure logged). */
+  settled(): Promise<void>;
+}
+
+/**
+ * The wearer does not wait for the usage row: it is one statement and one commit (a network
+ * round trip each on PostgreSQL and MySQL) after the reply's final write, and nothing in the
+ * answer depends on it. It is still written and awaited: by `settled()`, which shutdown
+ * (main.ts) calls before the database closes. A failure is logged, never the reply's, as
+ * for web replies. Cost: a budget check that starts within the moment between the answer
+ * and this write does not see this exchange yet, like a request that runs alongside.
+ */
+export function createUsageAfterAnswers(rootDb: Db): UsageAfterAnswers {
+  const pending = new Set<Promise<void>>();
+  return {
+    record(entry) {
+      const write: Promise<void> = recordUsage(rootDb, entry)
+        .catch((error) => console.error("Counting a glasses reply's usage failed:", error))
+        .finally(() => pending.delete(write));
+      pending.add(write);
+    },
+    async settled() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
 }
 
 /** The Noa app's response body (docs/noa-app.md); extra debug keys are ignored by the app. */
@@ -421,16 +457,27 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
   const { maxReplyChars } = deps.config.replies;
   const whole = answer.text.trim();
   const text = whole.length > maxReplyChars ? whole.slice(0, maxReplyChars) : whole;
-  await deps.replies.finishHeld(replyId, {
+  const cost = costOf(model, answer.promptTokens, answer.completionTokens);
+  const end = {
     content: text,
-    status: text === whole ? "COMPLETE" : "FAILED",
+    status: text === whole ? ("COMPLETE" as const) : ("FAILED" as const),
     error: text === whole ? null : replyTooLong(maxReplyChars),
     promptTokens: answer.promptTokens,
     completionTokens: answer.completionTokens,
     usageEstimated: answer.usageEstimated,
-    cost: costOf(model, answer.promptTokens, answer.completionTokens),
+    cost,
     latencyMs: answer.ms,
-  }, { userId, model, source: "GLASSES" });
+  };
+  if (deps.usageAfterAnswers) {
+    // The reply is written before the answer goes out; its usage row after (createUsageAfterAnswers).
+    const stored = await deps.replies.finishHeld(replyId, end);
+    if (stored) {
+      const { promptTokens, completionTokens } = answer;
+      deps.usageAfterAnswers.record({ userId, modelId: model.id, modelName: model.name, source: "GLASSES", promptTokens, completionTokens, cost });
+    }
+  } else {
+    await deps.replies.finishHeld(replyId, end, { userId, model, source: "GLASSES" });
+  }
   if (text === whole) memory.learn(text, replyId);
 
   const response: NoaResponse = {

@@ -9,6 +9,7 @@ import type { Config } from "../env.ts";
 import { AppError, unauthenticated } from "../errors.ts";
 import type { ReplyService } from "../generation/index.ts";
 import type { MemoryService } from "../memory/index.ts";
+import type { UsageAfterAnswers } from "../glasses/index.ts";
 import type { Search } from "../search/index.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface AppServices {
   search: Search;
   /** Pages of a chat's branch by a recursive query (chats/branch.ts); ids only, held to one chat. */
   branches: BranchReader;
+  /** The glasses' usage rows, written after the answer went out; shutdown waits for them (glasses/service.ts). */
+  glassesUsage: UsageAfterAnswers;
 }
 
 export interface GraphQLContext {
