@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SESSION_COOKIE } from "../../server/src/accounts/index.ts";
 import { hashToken, newToken } from "../../server/src/crypto/tokens.ts";
+import { CSRF_HEADER } from "../../server/src/graphql/yoga.ts";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
 import { startTestApp, type TestApp, type TestClient } from "../support/app.ts";
 import { testProvider } from "../support/database.ts";
@@ -117,6 +118,26 @@ describe("GraphQL", () => {
       expect(chat).toMatchObject({ source: "WEB", model: { id: modelId }, messages: { edges: [] } });
       expect(new Date(chat.updatedAt).toISOString()).toBe(chat.updatedAt);
     }
+  });
+
+  test("a chat list merged from a fragment and the query, in a document whose other operation spreads the fragment alone, reads each one's columns", async () => {
+    const document = `fragment Ids on Query { chats(first: 2) { edges { node { id } } } }
+      query Merged { ...Ids chats(first: 2) { edges { node { model { id } } } } }
+      query Alone { ...Ids }`;
+    const operation = async (operationName: string) => {
+      const headers = { "content-type": "application/json", [CSRF_HEADER]: "1", cookie: ada.cookie ?? "" };
+      const response = await app.handle(new Request("http://aiui.test/graphql", { method: "POST", headers, body: JSON.stringify({ query: document, operationName }) }));
+      const result = (await response.json()) as { data: { chats: { edges: { node: unknown }[] } } };
+      return result.data;
+    };
+    const alone = await operation("Alone");
+    expect(alone.chats.edges).toHaveLength(2);
+    const counted = await counter.during(async () => {
+      const merged = await operation("Merged");
+      for (const edge of merged.chats.edges) expect(edge.node).toEqual({ id: expect.any(String), model: { id: modelId } });
+    });
+    // The chats with their models (Prisma's include: a second statement), no load per chat.
+    expect(counted.statements, listing(counted)).toBe(2);
   });
 
   test("chat(id) reads the chat once; another user's chat is NOT_FOUND", async () => {
