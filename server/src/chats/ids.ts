@@ -11,5 +11,5 @@ export function newMessageId(): string {
   return `c${Date.now().toString(36).padStart(8, "0")}${random}`;
 }
 
-/** A chat's id chosen before its write: a glasses exchange's pending reply claims the chat in the write that creates it. */
+/** A chat's id chosen before its write (a new chat's pending reply claims the chat in the write that creates it: a send, a glasses exchange). */
 export const newChatId = newMessageId;

@@ -13,7 +13,7 @@
  * ends rows whose lease ran out, so a dead writer never locks a chat.
  */
 import type { ImageUpload } from "../attachments/index.ts";
-import { checkMessageContent, DEFAULT_CHAT_TITLE, loadTree, MessageTree, newMessageId, titleFromMessage } from "../chats/index.ts";
+import { checkMessageContent, DEFAULT_CHAT_TITLE, loadTree, MessageTree, newChatId, newMessageId, titleFromMessage } from "../chats/index.ts";
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { Db } from "../db/client.ts";
 import type { AiModel, Chat, ChatSource, Message, MessageStatus, Prisma } from "../db/generated/sqlite/client.ts";
@@ -450,7 +450,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
     // Before the chat is made: a refused request leaves nothing behind.
     await checkBudget(rootDb, input.ownerId, model, new Date(), input.userBudget);
     const now = new Date();
-    const { message, reply } = exchangeRows(newMessageId(), null, content, now.getTime());
+    const { message, reply } = exchangeRows(newChatId(), null, content, now.getTime());
     const chat: Chat = {
       id: message.chatId,
       userId: input.ownerId,
