@@ -14,6 +14,7 @@ import { type FakeProvider, startFakeProvider } from "../support/fake-provider.t
 import { fixture, noaAppForm } from "../support/fixtures.ts";
 import { createModel, SEND, settled } from "../support/replies.ts";
 import { listing, StatementCounter } from "../support/statements.ts";
+import { REPLY_STREAM, sseEvents } from "../support/streams.ts";
 
 const counter = new StatementCounter();
 /** Speech at its interface: the route's own decoding and checks run, the transcript is fixed. */
@@ -146,6 +147,38 @@ describe("GraphQL", () => {
     const bob = await app.signedUp("bob@example.com");
     const other = await bob.request(`query($id: ID!) { chat(id: $id) { id title } }`, { id: chatId });
     expect(other.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  test("replyStream for one's own reply being written here reads nothing; another user following it is refused NOT_FOUND", async () => {
+    provider.script("echo", { text: "One two three four.", firstTokenDelayMs: 150, delayMsPerToken: 40 });
+    const own = (await ada.data(`mutation($input: CreateChatInput) { createChat(input: $input) { id } }`, { input: { modelId } })).createChat.id;
+    const { sendMessage } = await ada.data(SEND, { chatId: own, content: "Count to four." });
+    const follow = (cookie: string) =>
+      app.handle(
+        new Request("http://aiui.test/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "text/event-stream", [CSRF_HEADER]: "1", cookie },
+          body: JSON.stringify({ query: REPLY_STREAM, variables: { id: sendMessage.reply.id } }),
+        }),
+      );
+    let text = "";
+    const counted = await counter.during(async () => {
+      const response = await follow(ada.cookie!);
+      // The first event is the text so far (the snapshot): the follower is attached by then.
+      for await (const { event, data } of sseEvents(response.body!)) {
+        if (event !== "next") continue;
+        text += JSON.parse(data).data.replyStream.delta;
+        break;
+      }
+    });
+    // A checkpoint of the reply (an UPDATE) may fall in the window; no read may.
+    expect(counted.sql.filter((sql) => /^\s*SELECT/i.test(sql)), listing(counted)).toEqual([]);
+    const bob = await app.signedUp("bob-follows@example.com");
+    const refused = await (await follow(bob.cookie!)).text();
+    expect(refused).toContain("NOT_FOUND");
+    expect(refused).not.toContain("One");
+    expect((await settled(app, sendMessage.reply.id)).content).toBe("One two three four.");
+    expect("One two three four.".startsWith(text)).toBe(true);
   });
 
   test("the same query again, the session known, still answers with the signed-in user's chats", async () => {

@@ -147,7 +147,7 @@ describe("checkpoints", () => {
     const checkpointMs = 250;
     fake.scriptNext({ text: Array.from({ length: tokens }, (_, i) => `t${i}`).join(" "), delayMsPerToken: pace });
     const hub = new ReplyHub(inProcessBus());
-    const live = hub.begin(reply.id);
+    const live = hub.begin(reply.id, model.userId);
     const started = performance.now();
     const run = generateReply({ messageId: reply.id, chatId, model, startedAt: started }, live, {
       db: counted,

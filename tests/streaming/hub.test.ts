@@ -46,7 +46,7 @@ test("a follower on another instance gets the snapshot, then the rest, without g
   const bus = sharedBus();
   const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
   await Promise.all([a.ready(), b.ready()]);
-  const live = a.begin("m1");
+  const live = a.begin("m1", "owner");
   let stored = row("m1", "");
   for (const word of ["one ", "two ", "three "]) live.append(word);
 
@@ -73,7 +73,7 @@ test("a lost event is noticed as a gap and repaired from a fresh snapshot", asyn
   });
   const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
   await Promise.all([a.ready(), b.ready()]);
-  const live = a.begin("m2");
+  const live = a.begin("m2", "owner");
   let stored = row("m2", "");
   live.append("alpha ");
   const events = collect(b.follow(stored, async () => stored));
@@ -96,7 +96,7 @@ test(
     const bus = sharedBus((_topic, event) => event.kind === "snapshot");
     const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
     await Promise.all([a.ready(), b.ready()]);
-    const live = a.begin("m3");
+    const live = a.begin("m3", "owner");
     live.append("checkpointed text ");
     let stored = row("m3", live.text); // the last checkpoint
     const events = collect(b.follow(stored, async () => stored));
@@ -115,7 +115,7 @@ test(
 test("a follower that leaves stops listening at once", async () => {
   const bus = sharedBus();
   const hub = new ReplyHub(bus);
-  const live = hub.begin("m4");
+  const live = hub.begin("m4", "owner");
   const feed = hub.follow(row("m4", ""), async () => row("m4", ""));
   live.append("x");
   expect((await feed.next()).value?.delta).toBe("x");
@@ -134,7 +134,7 @@ test("a reply's pieces go on the bus only once another instance asked for its sn
   });
   const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
   await Promise.all([a.ready(), b.ready()]);
-  const live = a.begin("m5");
+  const live = a.begin("m5", "owner");
   // A follower on the generating instance itself needs no bus.
   const local = collect(a.follow(row("m5", ""), async () => row("m5", "")));
   for (const word of ["one ", "two ", "three "]) live.append(word);
@@ -159,7 +159,7 @@ test(
     const bus = sharedBus((topic, event) => topic === "aiui:replies:control" && event.kind === "snapshot" && lost++ === 0);
     const [a, b] = [new ReplyHub(bus), new ReplyHub(bus)];
     await Promise.all([a.ready(), b.ready()]);
-    const live = a.begin("m6");
+    const live = a.begin("m6", "owner");
     live.append("checkpointed ");
     let stored = row("m6", live.text);
     const received: ReplyEvent[] = [];

@@ -130,6 +130,8 @@ export class LiveReply {
 
   constructor(
     readonly messageId: string,
+    /** The user whose chat it is: the only one the fence lets read it (accounts/fence.ts, Message). */
+    readonly ownerId: string,
     private readonly emit: (event: WireEvent) => void,
   ) {
     this.ended = new Promise((resolve) => {
@@ -181,10 +183,10 @@ export class ReplyHub {
     return [...this.live.keys()];
   }
 
-  /** Registers a reply this instance generates. */
-  begin(messageId: string): LiveReply {
+  /** Registers a reply this instance generates, in `ownerId`'s chat. */
+  begin(messageId: string, ownerId: string): LiveReply {
     const topic = topicOf(messageId);
-    const reply = new LiveReply(messageId, (event) => {
+    const reply = new LiveReply(messageId, ownerId, (event) => {
       for (const listener of reply.listeners) listener(event);
       if (this.bus.distributed && (event.kind !== "delta" || reply.followedElsewhere)) this.bus.publish(topic, event);
       if (event.kind === "end") this.live.delete(messageId);
@@ -262,18 +264,32 @@ export class ReplyHub {
     return feed;
   }
 
+  /**
+   * The events of a reply generated here, for the user whose chat it is: nothing needs
+   * reading, since the fence lets exactly that user read it. Null when it is not live here
+   * or `userId` is someone else (the caller then reads it through the viewer's fence).
+   */
+  followOwn(messageId: string, userId: string, reread: () => Promise<StoredReply | null>): AsyncIterableIterator<ReplyEvent> | null {
+    const local = this.live.get(messageId);
+    if (!local || local.ownerId !== userId) return null;
+    const feed = new Feed(messageId);
+    this.attach(feed, local, reread);
+    return feed;
+  }
+
+  /** One synchronous step: the snapshot, then every later event of `local`. */
+  private attach(feed: Feed, local: LiveReply, reread: () => Promise<StoredReply | null>): void {
+    const listener = (event: WireEvent) => feed.onWire(event, reread);
+    local.listeners.add(listener);
+    feed.onClose(() => local.listeners.delete(listener));
+    feed.sendText(local.text);
+  }
+
   private async startFollowing(feed: Feed, row: StoredReply, reread: () => Promise<StoredReply | null>): Promise<void> {
     if (row.status !== "STREAMING") return feed.finishFrom(row);
 
     const local = this.live.get(row.id);
-    if (local) {
-      // One synchronous step: snapshot, then every later event.
-      const listener = (event: WireEvent) => feed.onWire(event, reread);
-      local.listeners.add(listener);
-      feed.onClose(() => local.listeners.delete(listener));
-      feed.sendText(local.text);
-      return;
-    }
+    if (local) return this.attach(feed, local, reread);
 
     if (!this.bus.distributed) {
       // One instance and not generated here: it ended between the caller's read and now.

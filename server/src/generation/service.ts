@@ -199,7 +199,7 @@ export function createReplyService(deps: ReplyServiceDeps) {
 
   /** `db`: the owner's fenced client (the request's); the reply outlives the request, the client does not depend on it. */
   function start(db: Db, reply: Message, model: AiModel, chat: Chat, history: HistoryMessage[], options?: ReplyOptions, memoryEnabled?: boolean): void {
-    const live = hub.begin(reply.id);
+    const live = hub.begin(reply.id, chat.userId);
     const memory = deps.memory?.turn({ db, userId: chat.userId, model, conversation: history, enabled: memoryEnabled });
     const job = { messageId: reply.id, chatId: chat.id, model, startedAt: performance.now(), history, recall: memory && (() => memory.recall()), options };
     const onNotSaved = (id: string) => void unwrittenEnds.set(id, NOT_SAVED);
@@ -592,9 +592,15 @@ export function createReplyService(deps: ReplyServiceDeps) {
       return stored;
     },
 
-    /** The events of a reply for a viewer: NOT_FOUND unless their fence lets them read it. */
-    async follow(db: Db, messageId: string): Promise<AsyncIterableIterator<ReplyEvent>> {
+    /**
+     * The events of a reply for a viewer: NOT_FOUND unless their fence lets them read it.
+     * Their own reply generated here is followed without a read: the fence lets exactly its
+     * owner read it, and a stream's start is when the connection pool is busiest (0014).
+     */
+    async follow(db: Db, viewerId: string, messageId: string): Promise<AsyncIterableIterator<ReplyEvent>> {
       const read = storedReply(db, messageId);
+      const own = hub.followOwn(messageId, viewerId, read);
+      if (own) return own;
       const message = await read();
       if (!message) throw notFound("Message");
       return hub.follow(message, read);

@@ -114,8 +114,8 @@ builder.subscriptionFields((t) => ({
     description: "Follows a reply: the text so far, then each new piece as the model writes it, then a last event with the final status and usage.",
     args: { messageId: t.arg.id() },
     subscribe: (_root, { messageId }, ctx) => {
-      requireViewer(ctx);
-      return ctx.app.replies.follow(ctx.db, String(messageId)).then((events) => followedEvents(ctx, events));
+      const viewer = requireViewer(ctx);
+      return ctx.app.replies.follow(ctx.db, viewer.id, String(messageId)).then((events) => followedEvents(ctx, events));
     },
     // Events are served without running this per event where the selection allows (reply-stream.ts).
     resolve: (event) => event,
