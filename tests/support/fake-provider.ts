@@ -130,6 +130,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** True when the client went away before the provider finished answering. */
   aborted: boolean;
+  /** A streamed reply's content tokens: performance.now() when each was handed to the connection (benchmarks time delivery from it). */
+  tokenSentAt?: number[];
 }
 
 export interface FakeProvider {
@@ -397,10 +399,13 @@ function streamReply(
       };
 
       send(chunk([choice({ role: "assistant", content: "", refusal: null }, null)]));
+      const sentAt: number[] = [];
+      exchange.record.tokenSentAt = sentAt;
       for (let i = 0; i < tokensToSend; i++) {
         await sleep(tokenDelay(behaviour, i), signal);
         if (signal.aborted) return;
         send(chunk([choice({ content: reply.tokens[i] }, null)]));
+        sentAt.push(performance.now());
       }
 
       switch (fault?.kind) {
