@@ -1,6 +1,7 @@
 /**
- * Generates one reply: reads the conversation, streams the model's answer through the
- * official `openai` SDK and hands every piece of text to the hub as it arrives.
+ * Generates one reply: reads the conversation, asks the model through the official
+ * `openai` SDK, reads its stream (provider-stream.ts) and hands every piece of text to
+ * the hub as it arrives.
  *
  * Database writes stay off the token path: the partial text is checkpointed at most
  * once per STREAM_CHECKPOINT_MS (never two writes in flight, never awaited by the
@@ -22,6 +23,7 @@ import { withRetries } from "./final-write.ts";
 import type { LiveReply, ReplyEnd, ReplyUsage } from "./hub.ts";
 import { KeyUnreadable, providerClient } from "./provider-client.ts";
 import { describeCutStream, describeProviderError, describeStop } from "./provider-errors.ts";
+import { chatCompletionChunks } from "./provider-stream.ts";
 import { NOT_SAVED } from "./reply-errors.ts";
 import { storableUsage } from "./usage.ts";
 
@@ -177,20 +179,22 @@ export async function generateReply(job: GenerationJob, live: LiveReply, deps: G
     estimatedPromptTokens = conversation.estimatedTokens;
 
     const client = providerClient(model, deps.secrets, settings.firstTokenTimeoutMs, deps.network);
-    const stream = await client.chat.completions.create(
-      {
-        model: model.providerModelId,
-        messages: conversation.messages,
-        stream: true,
-        stream_options: { include_usage: true },
-        temperature: job.options?.temperature ?? model.temperature,
-        ...(maxTokens ? { max_tokens: maxTokens } : {}),
-        ...(job.options?.stop?.length ? { stop: job.options.stop } : {}),
-      },
-      { signal },
-    );
+    const response = await client.chat.completions
+      .create(
+        {
+          model: model.providerModelId,
+          messages: conversation.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          temperature: job.options?.temperature ?? model.temperature,
+          ...(maxTokens ? { max_tokens: maxTokens } : {}),
+          ...(job.options?.stop?.length ? { stop: job.options.stop } : {}),
+        },
+        { signal },
+      )
+      .asResponse();
     accepted = true;
-    for await (const chunk of stream) {
+    for await (const chunk of chatCompletionChunks(response)) {
       const { content, thinking } = chunkDelta(chunk);
       if (content) {
         if (firstTokenMs === null) firstTokenMs = elapsed();
