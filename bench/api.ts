@@ -10,15 +10,22 @@
  *                   AIUI's percentile minus the direct percentile (p50, p99), and the paired
  *                   differences' percentiles.
  *   streaming       --streams concurrent streams (100), started spread over --ramp ms (as
- *                   users' requests would come), alternating rounds direct / through AIUI
- *                   (--rounds each). For every chunk of every stream: (arrival through AIUI −
+ *                   users' requests would come), alternating rounds direct / floor relay /
+ *                   through AIUI (--rounds each). For every chunk of every stream: (arrival through AIUI −
  *                   when the provider handed that chunk to its connection) minus the median
  *                   of the same chunk's (arrival direct − sent) over the direct streams. p50
  *                   and p99 over all chunks, and over those that arrive once every stream is
  *                   running. Timed from the chunk's sending, not from the request's receipt
  *                   plus the provider's schedule: the provider's pacing timers run late under
  *                   load, and that drift is the provider's (the receipt-based figure, drift
- *                   included, is printed beside it).
+ *                   included, is printed beside it). The server's CPU: cores while the rounds
+ *                   ran, and ms per chunk relayed.
+ *   floor relay     the same rows for bench/relay-server.ts, a plain Bun.serve relaying the
+ *                   provider with the `openai` SDK and nothing else (no database, auth or
+ *                   router): what Bun + the openai SDK alone cost per relayed chunk on this
+ *                   machine, measured in the same rounds, so AIUI's figures read against what
+ *                   the stack itself allows (results key `floorRelay`; the targets stay
+ *                   AIUI's). --relay=off leaves the arm out (a third fewer streaming rounds).
  *   DB writes       per streamed reply through /v1, by kind (checkpoints, the final write of
  *                   the reply, and the others: the chat, question, reply, the chat's lock and
  *                   leaf, the usage row, the thread key),
@@ -26,7 +33,7 @@
  *
  * BENCH_SERVER_FLAGS="--cpu-prof-md --cpu-prof-dir=DIR" profiles the server.
  *
- * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000 --ramp=1000
+ * Options: --requests=300 --streams=100 --rounds=2 --tokens=100 --pace=20 --checkpoint=1000 --ramp=1000 --relay=on
  *          --only=nonstreaming (the non-streaming pairs alone: prints them, writes no results file)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +42,7 @@ import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
+import { type Relay, startRelay } from "./support/relay.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const REQUESTS = Number(arg("requests", "300"));
@@ -45,6 +53,7 @@ const PACE_MS = Number(arg("pace", "20"));
 const CHECKPOINT_MS = Number(arg("checkpoint", "1000"));
 const RAMP_MS = Number(arg("ramp", "1000"));
 const ONLY = arg("only", "");
+const WITH_RELAY = arg("relay", "on") !== "off";
 /** Waits until stream k of n is due: starts are spread evenly over RAMP_MS. */
 const startOf = (k: number, n: number) => Bun.sleep(n > 1 ? (RAMP_MS * k) / (n - 1) : 0);
 const STREAM_MODEL = "bench-stream";
@@ -224,6 +233,10 @@ if (ONLY === "nonstreaming") {
 // ---------------------------------------------------------------------------------------------
 // Streaming, alternating rounds
 
+// The floor: the same streams through a bare relay (bench/relay-server.ts) on the same stack.
+const relay: Relay | null = WITH_RELAY ? await startRelay(provider.url) : null;
+const relayClient = relay ? new OpenAI({ baseURL: `${relay.base}/v1`, apiKey: "sk-bench", ...sdkOptions }) : null;
+
 interface StreamTiming {
   /** Chunk arrivals minus when the provider sent each chunk. */
   sinceSent: number[];
@@ -260,17 +273,34 @@ async function streams(client: OpenAI, model: string, run: string): Promise<Stre
 }
 
 await streams(direct, STREAM_MODEL, "warm-direct");
+if (relayClient) await streams(relayClient, STREAM_MODEL, "warm-relay");
 await streams(aiui, "Stream", "warm-aiui");
 const directStreams: StreamTiming[] = [];
 const aiuiStreams: StreamTiming[] = [];
+const relayStreams: StreamTiming[] = [];
+/** Server CPU time and wall time of the rounds through each server. */
+const aiuiCpu = { cpuMs: 0, wallMs: 0 };
+const relayCpu = { cpuMs: 0, wallMs: 0, peakRss: 0 };
 let writes = { setup: 0, checkpoint: 0, final: 0, reads: 0 };
 let streamingSeconds = 0;
 let peakRss = 0;
 for (let r = 0; r < ROUNDS; r++) {
   directStreams.push(...(await streams(direct, STREAM_MODEL, `d${r}`)));
+  if (relay && relayClient) {
+    await relay.stats(); // resets the relay's counters
+    const relayStarted = performance.now();
+    relayStreams.push(...(await streams(relayClient, STREAM_MODEL, `r${r}`)));
+    relayCpu.wallMs += performance.now() - relayStarted;
+    const relay_ = await relay.stats();
+    relayCpu.cpuMs += relay_.cpuMs;
+    relayCpu.peakRss = Math.max(relayCpu.peakRss, relay_.peakRss);
+  }
   await stats(); // resets the server's counters
+  const aiuiStarted = performance.now();
   const round_ = await streams(aiui, "Stream", `a${r}`);
+  aiuiCpu.wallMs += performance.now() - aiuiStarted;
   const server_ = await stats();
+  aiuiCpu.cpuMs += server_.cpuMs;
   aiuiStreams.push(...round_);
   received.length = 0;
   writes = { setup: writes.setup + server_.setup, checkpoint: writes.checkpoint + server_.checkpoint, final: writes.final + server_.final, reads: writes.reads + server_.reads };
@@ -278,24 +308,33 @@ for (let r = 0; r < ROUNDS; r++) {
   peakRss = Math.max(peakRss, server_.peakRss);
 }
 const baseline = Array.from({ length: TOKENS }, (_, i) => median(directStreams.map((s) => s.sinceSent[i]!)));
-const added = aiuiStreams.flatMap((s) => s.sinceSent.map((t, i) => t - baseline[i]!));
 const receiptBaseline = Array.from({ length: TOKENS }, (_, i) => median(directStreams.map((s) => s.sinceReceipt[i]!)));
-const addedSinceReceipt = aiuiStreams.flatMap((s) => s.sinceReceipt.map((t, i) => t - receiptBaseline[i]!));
-// Once every stream of its round is running: chunks after the last stream's first chunk.
-const steady = Array.from({ length: ROUNDS }, (_, r) => aiuiStreams.slice(r * STREAMS, (r + 1) * STREAMS)).flatMap((roundStreams) => {
-  const allRunning = Math.max(...roundStreams.map((s) => s.arrivals[0]!));
-  return roundStreams.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! > allRunning ? [t - baseline[i]!] : [])));
-});
+/** Added latency of every chunk of `through`'s streams over the direct baseline, of those once every stream of its round runs, and from the receipt. */
+function addedLatency(through: StreamTiming[]) {
+  const added = through.flatMap((s) => s.sinceSent.map((t, i) => t - baseline[i]!));
+  const addedSinceReceipt = through.flatMap((s) => s.sinceReceipt.map((t, i) => t - receiptBaseline[i]!));
+  // Once every stream of its round is running: chunks after the last stream's first chunk.
+  const steady = Array.from({ length: ROUNDS }, (_, r) => through.slice(r * STREAMS, (r + 1) * STREAMS)).flatMap((roundStreams) => {
+    const allRunning = Math.max(...roundStreams.map((s) => s.arrivals[0]!));
+    return roundStreams.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! > allRunning ? [t - baseline[i]!] : [])));
+  });
+  return {
+    addedLatencyPerChunkMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
+    addedLatencyPerChunkOnceAllRunMs: { p50: round(percentile(steady, 50)), p99: round(percentile(steady, 99)), chunks: steady.length },
+    /** The same chunks timed from the provider's receipt of the request, its pacing's drift included (this bench's headline before 2026-11-30). */
+    addedLatencyPerChunkSinceReceiptMs: { p50: round(percentile(addedSinceReceipt, 50)), p99: round(percentile(addedSinceReceipt, 99)) },
+  };
+}
+/** Server CPU time over the rounds' wall time (1.0: one core busy all along), and per chunk relayed. */
+const cpuOf = ({ cpuMs, wallMs }: { cpuMs: number; wallMs: number }, chunks: number) => ({ serverCpuCores: round(cpuMs / wallMs), serverCpuMsPerChunk: round(cpuMs / chunks, 3) });
 const replies = aiuiStreams.length;
 const streaming = {
   concurrentStreams: STREAMS,
   rounds: ROUNDS,
   chunksPerStream: TOKENS,
   rampMs: RAMP_MS,
-  addedLatencyPerChunkMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
-  addedLatencyPerChunkOnceAllRunMs: { p50: round(percentile(steady, 50)), p99: round(percentile(steady, 99)), chunks: steady.length },
-  /** The same chunks timed from the provider's receipt of the request, its pacing's drift included (this bench's headline before 2026-11-30). */
-  addedLatencyPerChunkSinceReceiptMs: { p50: round(percentile(addedSinceReceipt, 50)), p99: round(percentile(addedSinceReceipt, 99)) },
+  ...addedLatency(aiuiStreams),
+  ...cpuOf(aiuiCpu, replies * TOKENS),
   /** What the direct path itself takes from a chunk's sending to its arrival (the baseline subtracted above). */
   directDeliveryMs: { p50: round(median(directStreams.flatMap((s) => s.sinceSent))), p99: round(percentile(directStreams.flatMap((s) => s.sinceSent), 99)) },
   dbWritesPerStreamedReply: {
@@ -316,8 +355,22 @@ console.log(
     `\n  direct delivery           p50 ${streaming.directDeliveryMs.p50} ms   p99 ${streaming.directDeliveryMs.p99} ms   (sent to read, the baseline)` +
     `\n  DB writes per reply       ${streaming.dbWritesPerStreamedReply.other} others (chat, messages, usage, thread key), ${streaming.dbWritesPerStreamedReply.checkpoints} checkpoints, ${streaming.dbWritesPerStreamedReply.final} final (${streaming.dbWritesPerStreamedReply.total} in all; ${streaming.dbWritesPerStreamedReply.reads} reads)` +
     `\n  checkpoints/stream/s      ${streaming.checkpointsPerStreamPerSecond} (web replies' rule: at most 1 per STREAM_CHECKPOINT_MS)` +
-    `\n  server peak RSS           ${streaming.serverPeakRssMiB} MiB`,
+    `\n  server peak RSS           ${streaming.serverPeakRssMiB} MiB` +
+    `\n  server CPU                ${streaming.serverCpuCores} cores while streaming; ${streaming.serverCpuMsPerChunk} ms per chunk`,
 );
+const floorRelay = relay
+  ? { ...addedLatency(relayStreams), ...cpuOf(relayCpu, relayStreams.length * TOKENS), serverPeakRssMiB: round(relayCpu.peakRss / 2 ** 20, 1) }
+  : null;
+if (floorRelay) {
+  console.log(
+    `\nfloor relay (same rounds: Bun.serve + the openai SDK alone, no database, auth or router):` +
+      `\n  added latency per chunk   p50 ${floorRelay.addedLatencyPerChunkMs.p50} ms   p99 ${floorRelay.addedLatencyPerChunkMs.p99} ms   (max ${floorRelay.addedLatencyPerChunkMs.max} ms)` +
+      `\n    once all streams run    p50 ${floorRelay.addedLatencyPerChunkOnceAllRunMs.p50} ms   p99 ${floorRelay.addedLatencyPerChunkOnceAllRunMs.p99} ms   (${floorRelay.addedLatencyPerChunkOnceAllRunMs.chunks} chunks)` +
+      `\n    (from the receipt       p50 ${floorRelay.addedLatencyPerChunkSinceReceiptMs.p50} ms   p99 ${floorRelay.addedLatencyPerChunkSinceReceiptMs.p99} ms)` +
+      `\n  server peak RSS           ${floorRelay.serverPeakRssMiB} MiB` +
+      `\n  server CPU                ${floorRelay.serverCpuCores} cores while streaming; ${floorRelay.serverCpuMsPerChunk} ms per chunk`,
+  );
+}
 
 const targets = {
   "non-streaming added p50 < 3 ms": nonStreaming.addedMs.p50 < 3,
@@ -339,6 +392,7 @@ writeFileSync(
       load: { loadAverage: (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" "), cpus: navigator.hardwareConcurrency },
       nonStreaming,
       streaming,
+      floorRelay,
       targets,
     },
     null,
@@ -349,5 +403,6 @@ console.log("\nwritten to bench/results/api.json");
 
 server.send("stop");
 await server.exited;
+await relay?.stop();
 await provider.stop();
 rmSync(workDir, { recursive: true, force: true });

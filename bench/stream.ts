@@ -20,6 +20,17 @@
  *                             event): the checkpoints written while it streams, and all of
  *                             its writes (the 3 of sending, the checkpoints, the final one).
  *   peak RSS                  of the server process (sampled every 20 ms).
+ *   server CPU                the server's CPU time over the phase's wall time (cores), and
+ *                             per token of the replies it relayed (ms).
+ *   floor relay               the same rows (latency, TTFT, CPU) for bench/relay-server.ts,
+ *                             measured between the direct and the AIUI phase of each count:
+ *                             a plain Bun.serve that starts the provider call with the
+ *                             `openai` SDK and streams it as replyStream SSE events in one
+ *                             request; no database, auth or GraphQL. It shows what Bun + the
+ *                             openai SDK alone cost per relayed token on this machine, so
+ *                             AIUI's figures read against what the stack allows (results:
+ *                             `floorRelay` in each row; the targets stay AIUI's).
+ *                             --relay=off leaves it out (a run then takes a third less).
  *
  * The provider runs in this process, so its receipt time of each request is taken on
  * the same clock as the arrivals (a hook on its `requests` list). The server runs in its
@@ -30,7 +41,7 @@
  * other. --ramp=0 starts them in the same millisecond (a burst: TTFT then measures the
  * queue in front of the database more than the cost of one request).
  *
- * Options: --streams=50,200 --tokens=200 --pace=20 --first=100 --checkpoint=1000 --ramp=1000
+ * Options: --streams=50,200 --tokens=200 --pace=20 --first=100 --checkpoint=1000 --ramp=1000 --relay=on
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +52,7 @@ import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-p
 import { sseEvents } from "../tests/support/streams.ts";
 import { benchDatabase, benchProviders, writeResults } from "./support/common.ts";
 import { type LoopLag, watchLoopLag } from "./support/loop-lag.ts";
+import { type Relay, startRelay } from "./support/relay.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const STREAM_COUNTS = arg("streams", "50,200").split(",").map(Number);
@@ -49,6 +61,7 @@ const PACE_MS = Number(arg("pace", "20"));
 const FIRST_TOKEN_MS = Number(arg("first", "100"));
 const CHECKPOINT_MS = Number(arg("checkpoint", "1000"));
 const RAMP_MS = Number(arg("ramp", "1000"));
+const WITH_RELAY = arg("relay", "on") !== "off";
 /** Waits until stream k of n is due: starts are spread evenly over RAMP_MS. */
 const startOf = (k: number, n: number) => Bun.sleep(n > 1 ? (RAMP_MS * k) / (n - 1) : 0);
 const MODEL = "bench-model";
@@ -204,19 +217,87 @@ async function appStreams(base: string, chatIds: string[], run: string): Promise
           variables: { id: sent.sendMessage.reply.id },
         }),
       });
-      const openAt = performance.now();
-      const samples: { at: number; length: number }[] = [];
-      let status = "";
-      for await (const { event: kind, data, at } of sseEvents(response.body!)) {
-        if (kind !== "next" || !data) continue;
-        const event = JSON.parse(data).data.replyStream as { offset: number; delta: string; done: boolean; status: string };
-        if (event.delta) samples.push({ at, length: event.offset + event.delta.length });
-        if (event.done) status = event.status;
-      }
-      if (status !== "COMPLETE") throw new Error(`stream ${k} ended ${status}`);
-      return timing(marker, tokenArrivals(samples), started, openAt);
+      return readReplyStream(response, started, marker);
     }),
   );
+}
+
+/** A replyStream SSE response read to its end, timed from `started` (when the client began asking). */
+async function readReplyStream(response: Response, started: number, marker: string): Promise<StreamTiming> {
+  const openAt = performance.now();
+  const samples: { at: number; length: number }[] = [];
+  let status = "";
+  for await (const { event: kind, data, at } of sseEvents(response.body!)) {
+    if (kind !== "next" || !data) continue;
+    const event = JSON.parse(data).data.replyStream as { offset: number; delta: string; done: boolean; status: string };
+    if (event.delta) samples.push({ at, length: event.offset + event.delta.length });
+    if (event.done) status = event.status;
+  }
+  if (status !== "COMPLETE") throw new Error(`stream ${marker} ended ${status}`);
+  return timing(marker, tokenArrivals(samples), started, openAt);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: a bare relay on the same stack (bench/relay-server.ts), one request per reply
+
+const relay = WITH_RELAY ? await startRelay(provider.url) : null;
+
+async function relayStreams(base: string, n: number, run: string): Promise<StreamTiming[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, k) => {
+      const marker = `[${run}-relay-${k}]`;
+      await startOf(k, n);
+      const started = performance.now();
+      const response = await fetch(`${base}/reply-stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ model: MODEL, content: `bench ${marker}` }),
+      });
+      return readReplyStream(response, started, marker);
+    }),
+  );
+}
+
+/** The floor's phase: n streams through the relay, with the same rows as AIUI's and the relay's CPU. */
+async function relayPhase(relay: Relay, n: number, run: string, direct: StreamTiming[]) {
+  await relay.stats(); // reset the relay's counters and RSS peak
+  const phaseStart = performance.now();
+  const relayed = await relayStreams(relay.base, n, run);
+  const phaseMs = performance.now() - phaseStart;
+  const server = await relay.stats();
+  if (server.loopLag) console.log(`  event-loop stalls, floor relay: ${JSON.stringify(server.loopLag)}`);
+  return {
+    ...latencyRows(relayed, direct),
+    serverPeakRssMiB: round(server.peakRss / 2 ** 20, 1),
+    serverCpuCores: round(server.cpuMs / phaseMs, 2),
+    serverCpuMsPerToken: round(server.cpuMs / (n * TOKENS), 3),
+    wallMs: Math.round(phaseMs),
+  };
+}
+
+/** Added latency per token over the direct streams (all, while streams start, once all run, from the receipt), direct delivery and TTFT overhead. */
+function latencyRows(through: StreamTiming[], direct: StreamTiming[]) {
+  const baseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceSent[i]!)));
+  const added = through.flatMap((s) => s.sinceSent.map((t, i) => t - baseline[i]!));
+  const receiptBaseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceReceipt[i]!)));
+  const addedSinceReceipt = through.flatMap((s) => s.sinceReceipt.map((t, i) => t - receiptBaseline[i]!));
+  // Tokens that arrived while streams were still being started (before the last one was open), and after.
+  const allOpenAt = Math.max(...through.map((s) => s.openAt));
+  const addedStarting = through.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! <= allOpenAt ? [t - baseline[i]!] : [])));
+  const addedRunning = through.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! > allOpenAt ? [t - baseline[i]!] : [])));
+  const ttftBaseline = median(direct.map((s) => s.ttft));
+  const ttftOverhead = through.map((s) => s.ttft - ttftBaseline);
+  return {
+    addedLatencyPerTokenMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
+    addedLatencyWhileStartingMs: { tokens: addedStarting.length, p50: round(percentile(addedStarting, 50)), p99: round(percentile(addedStarting, 99)) },
+    addedLatencyOnceRunningMs: { tokens: addedRunning.length, p50: round(percentile(addedRunning, 50)), p99: round(percentile(addedRunning, 99)) },
+    /** The same tokens timed from the provider's receipt of the request, its pacing's drift included (this bench's headline before 2026-11-30). */
+    addedLatencySinceReceiptMs: { p50: round(percentile(addedSinceReceipt, 50)), p99: round(percentile(addedSinceReceipt, 99)) },
+    /** What the direct path itself takes from a token's sending to its arrival (the baseline subtracted above). */
+    directDeliveryMs: { p50: round(median(direct.flatMap((s) => s.sinceSent))), p99: round(percentile(direct.flatMap((s) => s.sinceSent), 99)) },
+    ttftOverheadMs: { p50: round(percentile(ttftOverhead, 50)), p99: round(percentile(ttftOverhead, 99)) },
+    directTtftMs: { p50: round(ttftBaseline) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,6 +358,7 @@ console.log(
 {
   const warm = await Promise.all(Array.from({ length: 5 }, () => graphql(base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: createModel.id })));
   await directStreams(5, "warm");
+  if (relay) await relayStreams(relay.base, 5, "warm");
   await appStreams(base, warm.map((c) => c.createChat.id), "warm");
 }
 
@@ -285,6 +367,7 @@ for (const n of STREAM_COUNTS) {
   const run = `n${n}`;
   const chats = await Promise.all(Array.from({ length: n }, () => graphql(base, `mutation($m: ID) { createChat(input: { modelId: $m }) { id } }`, { m: createModel.id })));
   const direct = await directStreams(n, run);
+  const floorRelay = relay ? await relayPhase(relay, n, run, direct) : null;
   await stats(); // reset the server's counters and RSS peak
   const clientLag = process.env.BENCH_LOOP_LAG ? watchLoopLag() : null;
   const clientCpu = process.cpuUsage();
@@ -299,30 +382,12 @@ for (const n of STREAM_COUNTS) {
     clientLag.stop();
   }
 
-  const baseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceSent[i]!)));
-  const added = app.flatMap((s) => s.sinceSent.map((t, i) => t - baseline[i]!));
-  const receiptBaseline = Array.from({ length: TOKENS }, (_, i) => median(direct.map((s) => s.sinceReceipt[i]!)));
-  const addedSinceReceipt = app.flatMap((s) => s.sinceReceipt.map((t, i) => t - receiptBaseline[i]!));
-  // Tokens that arrived while streams were still being started (before the last one was open), and after.
-  const allOpenAt = Math.max(...app.map((s) => s.openAt));
-  const addedStarting = app.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! <= allOpenAt ? [t - baseline[i]!] : [])));
-  const addedRunning = app.flatMap((s) => s.sinceSent.flatMap((t, i) => (s.arrivals[i]! > allOpenAt ? [t - baseline[i]!] : [])));
-  const ttftBaseline = median(direct.map((s) => s.ttft));
-  const ttftOverhead = app.map((s) => s.ttft - ttftBaseline);
   // How long the replies were streaming: from sendMessage to their last event (the reply is STREAMING all along).
   const streamingSeconds = app.reduce((sum, s) => sum + s.lifetime / 1000, 0);
 
   const row = {
     streams: n,
-    addedLatencyPerTokenMs: { p50: round(percentile(added, 50)), p99: round(percentile(added, 99)), max: round(Math.max(...added)) },
-    addedLatencyWhileStartingMs: { tokens: addedStarting.length, p50: round(percentile(addedStarting, 50)), p99: round(percentile(addedStarting, 99)) },
-    addedLatencyOnceRunningMs: { tokens: addedRunning.length, p50: round(percentile(addedRunning, 50)), p99: round(percentile(addedRunning, 99)) },
-    /** The same tokens timed from the provider's receipt of the request, its pacing's drift included (this bench's headline before 2026-11-30). */
-    addedLatencySinceReceiptMs: { p50: round(percentile(addedSinceReceipt, 50)), p99: round(percentile(addedSinceReceipt, 99)) },
-    /** What the direct path itself takes from a token's sending to its arrival (the baseline subtracted above). */
-    directDeliveryMs: { p50: round(median(direct.flatMap((s) => s.sinceSent))), p99: round(percentile(direct.flatMap((s) => s.sinceSent), 99)) },
-    ttftOverheadMs: { p50: round(percentile(ttftOverhead, 50)), p99: round(percentile(ttftOverhead, 99)) },
-    directTtftMs: { p50: round(ttftBaseline) },
+    ...latencyRows(app, direct),
     dbWritesPerStreamPerSecond: {
       checkpointsWhileStreaming: round(server.checkpoint / streamingSeconds, 3),
       allWrites: round((server.setup + server.checkpoint + server.final) / streamingSeconds, 3),
@@ -331,7 +396,9 @@ for (const n of STREAM_COUNTS) {
     serverPeakRssMiB: round(server.peakRss / 2 ** 20, 1),
     /** Server CPU time over the phase's wall time: 1.0 is one core busy all along. */
     serverCpuCores: round(server.cpuMs / phaseMs, 2),
+    serverCpuMsPerToken: round(server.cpuMs / (n * TOKENS), 3),
     wallMs: Math.round(phaseMs),
+    floorRelay,
   };
   results.push(row);
   if (process.env.BENCH_QUERY_TIMES) {
@@ -348,8 +415,20 @@ for (const n of STREAM_COUNTS) {
       `\n  TTFT overhead             p50 ${row.ttftOverheadMs.p50} ms   p99 ${row.ttftOverheadMs.p99} ms   (direct TTFT p50 ${row.directTtftMs.p50} ms)` +
       `\n  DB writes/stream/s        ${row.dbWritesPerStreamPerSecond.checkpointsWhileStreaming} checkpoints while streaming; ${row.dbWritesPerStreamPerSecond.allWrites} counting all writes` +
       `\n  DB writes per stream      ${row.dbWritesPerStream.setup} on send, ${row.dbWritesPerStream.checkpoints} checkpoints, ${row.dbWritesPerStream.final} final; ${row.dbWritesPerStream.reads} reads` +
-      `\n  server peak RSS           ${row.serverPeakRssMiB} MiB;  server CPU ${row.serverCpuCores} cores on average`,
+      `\n  server peak RSS           ${row.serverPeakRssMiB} MiB;  server CPU ${row.serverCpuCores} cores on average` +
+      `\n  server CPU per token      ${row.serverCpuMsPerToken} ms`,
   );
+  if (floorRelay) {
+    console.log(
+      `  floor relay (same run: Bun.serve + the openai SDK alone, no database, auth or GraphQL; ${floorRelay.wallMs} ms):` +
+        `\n    added latency per token p50 ${floorRelay.addedLatencyPerTokenMs.p50} ms   p99 ${floorRelay.addedLatencyPerTokenMs.p99} ms   (max ${floorRelay.addedLatencyPerTokenMs.max} ms)` +
+        `\n      while streams start   p50 ${floorRelay.addedLatencyWhileStartingMs.p50} ms   p99 ${floorRelay.addedLatencyWhileStartingMs.p99} ms   (${floorRelay.addedLatencyWhileStartingMs.tokens} tokens)` +
+        `\n      once all are running  p50 ${floorRelay.addedLatencyOnceRunningMs.p50} ms   p99 ${floorRelay.addedLatencyOnceRunningMs.p99} ms   (${floorRelay.addedLatencyOnceRunningMs.tokens} tokens)` +
+        `\n      (from the receipt     p50 ${floorRelay.addedLatencySinceReceiptMs.p50} ms   p99 ${floorRelay.addedLatencySinceReceiptMs.p99} ms)` +
+        `\n    TTFT overhead           p50 ${floorRelay.ttftOverheadMs.p50} ms   p99 ${floorRelay.ttftOverheadMs.p99} ms` +
+        `\n    server peak RSS         ${floorRelay.serverPeakRssMiB} MiB;  server CPU ${floorRelay.serverCpuCores} cores on average; ${floorRelay.serverCpuMsPerToken} ms per token`,
+    );
+  }
 }
 server.send("stop");
 await server.exited;
@@ -374,4 +453,5 @@ writeResults("stream", {
   results: allResults,
   targets,
 });
+await relay?.stop();
 await provider.stop();
