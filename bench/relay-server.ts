@@ -21,9 +21,9 @@
  * whenever asked ("stats", which also resets them): CPU time (user + system, ms), peak RSS,
  * content deltas relayed, and event-loop stalls when BENCH_LOOP_LAG is set.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import OpenAI from "openai";
 import { watchLoopLag } from "./support/loop-lag.ts";
+import { readPeakRss, resetPeakRss } from "./support/peak-rss.ts";
 
 const providerUrl = process.env.PROVIDER_URL;
 if (!providerUrl) throw new Error("PROVIDER_URL names the provider to relay");
@@ -113,19 +113,6 @@ async function replyStream(request: Request): Promise<Response> {
   return new Response(body, { headers: SSE_HEADERS });
 }
 
-// Peak RSS from the kernel's high-water mark, reset per phase (as bench/stream-server.ts does).
-const readPeakRss = (): number => {
-  try {
-    const kib = readFileSync("/proc/self/status", "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1];
-    if (kib) return Number(kib) * 1024;
-  } catch {}
-  return process.memoryUsage().rss;
-};
-const resetPeakRss = () => {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-  } catch {}
-};
 
 let cpuSince = process.cpuUsage();
 const loopLag = process.env.BENCH_LOOP_LAG ? watchLoopLag() : null;

@@ -4,7 +4,6 @@
  * extension and the process's peak RSS read from the kernel. Reports over IPC: {port} once listening,
  * then {stats} whenever asked ("stats", which also resets the counters).
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { createApp, createServices } from "../server/src/app.ts";
 import type { Db } from "../server/src/db/client.ts";
 import { openDatabase } from "../server/src/db/client.ts";
@@ -12,6 +11,7 @@ import { applyMigrations } from "../server/src/db/migrate.ts";
 import { parseConfig } from "../server/src/env.ts";
 import { speechFromConfig } from "../server/src/speech/from-config.ts";
 import { watchLoopLag } from "./support/loop-lag.ts";
+import { readPeakRss, resetPeakRss } from "./support/peak-rss.ts";
 
 const config = parseConfig(process.env);
 const database = await openDatabase(config.database.url, config.database.provider);
@@ -53,20 +53,6 @@ const counted = database.db.$extends({
   },
 }) as unknown as Db;
 
-// Peak RSS from the kernel's high-water mark (VmHWM), reset per phase through clear_refs:
-// exact, and free, where sampling process.memoryUsage() costs milliseconds a call in Bun.
-const readPeakRss = (): number => {
-  try {
-    const kib = readFileSync("/proc/self/status", "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1];
-    if (kib) return Number(kib) * 1024;
-  } catch {}
-  return process.memoryUsage().rss;
-};
-const resetPeakRss = () => {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-  } catch {}
-};
 
 let cpuSince = process.cpuUsage();
 // BENCH_LOOP_LAG=1: the server's event-loop stalls per phase (a 1 ms timer: off by default).
