@@ -5,9 +5,8 @@
  * No database, no auth, no GraphQL, no Elysia: a plain `Bun.serve` that, per request, asks
  * the provider (PROVIDER_URL) with the official `openai` SDK (stream: true, one client for
  * the process, as AIUI caches one per model) and writes each content delta out as it arrives.
- * It reads the stream with the SDK's own iterators, which AIUI replaced by a cheaper reader
- * (decision 0024: ~15 µs less CPU per token), so per token its CPU is the stack's floor as
- * the SDK gives it, not the least a relay could spend.
+ * It reads the stream with AIUI's reader (decision 0024); RELAY_READER=sdk reads it with the
+ * SDK's own iterators instead (~15 µs more CPU per token), as AIUI did before.
  *
  *   POST /v1/chat/completions   the request's model and messages; answers OpenAI
  *                               `chat.completion.chunk` SSE lines ending with `data: [DONE]`,
@@ -22,12 +21,22 @@
  * content deltas relayed, and event-loop stalls when BENCH_LOOP_LAG is set.
  */
 import OpenAI from "openai";
+import { chatCompletionChunks } from "../server/src/generation/provider-stream.ts";
 import { watchLoopLag } from "./support/loop-lag.ts";
 import { readPeakRss, resetPeakRss } from "./support/peak-rss.ts";
 
 const providerUrl = process.env.PROVIDER_URL;
 if (!providerUrl) throw new Error("PROVIDER_URL names the provider to relay");
 const provider = new OpenAI({ baseURL: providerUrl, apiKey: "sk-bench", maxRetries: 0, logLevel: "off", organization: null, project: null, webhookSecret: null });
+
+/**
+ * The provider's chunks, read as AIUI reads them (generation/provider-stream.ts, decision
+ * 0024) unless RELAY_READER=sdk: then with the SDK's own iterators (~15 µs more CPU a token).
+ */
+async function providerStream(model: string, messages: Message[]): Promise<AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>> {
+  const request = provider.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } });
+  return process.env.RELAY_READER === "sdk" ? await request : chatCompletionChunks(await request.asResponse());
+}
 
 const encoder = new TextEncoder();
 let deltasRelayed = 0;
@@ -71,7 +80,7 @@ const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache
 async function chatCompletions(request: Request): Promise<Response> {
   const asked = (await request.json()) as { model: string; messages: Message[]; stream_options?: { include_usage?: boolean } };
   const includeUsage = asked.stream_options?.include_usage === true;
-  const stream = await provider.chat.completions.create({ model: asked.model, messages: asked.messages, stream: true, stream_options: { include_usage: true } });
+  const stream = await providerStream(asked.model, asked.messages);
   const id = `chatcmpl-relay-${crypto.randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const line = (body: object) => `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: asked.model, ...body })}\n\n`;
@@ -97,7 +106,7 @@ async function chatCompletions(request: Request): Promise<Response> {
 
 async function replyStream(request: Request): Promise<Response> {
   const { model, content } = (await request.json()) as { model: string; content: string };
-  const stream = await provider.chat.completions.create({ model, messages: [{ role: "user", content }], stream: true, stream_options: { include_usage: true } });
+  const stream = await providerStream(model, [{ role: "user", content }]);
   let offset = 0;
   const event = (delta: string, done: boolean, status: string) => `event: next\ndata: ${JSON.stringify({ data: { replyStream: { offset, delta, done, status } } })}\n\n`;
   const body = relayed(

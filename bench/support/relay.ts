@@ -30,6 +30,7 @@ export async function startRelay(providerUrl: string): Promise<Relay> {
       NODE_ENV: "production",
       PROVIDER_URL: providerUrl,
       ...(process.env.BENCH_LOOP_LAG ? { BENCH_LOOP_LAG: "1" } : {}),
+      ...(process.env.RELAY_READER ? { RELAY_READER: process.env.RELAY_READER } : {}),
     },
     stdout: "inherit",
     stderr: "inherit",
