@@ -99,13 +99,21 @@ provider.requests.push = (...records: RecordedRequest[]) => {
   for (const record of records) receivedAt.set(record, now);
   return push(...records);
 };
-/** The request whose last message carries `marker`, with its receipt time. */
+/**
+ * The request whose last message carries `marker`, with its receipt time. Markers repeat
+ * from one database's run to the next: each run starts with `receivedAt` cleared, and a
+ * marker found twice is an error (an earlier run's request would time this one).
+ */
 function requestOf(marker: string): { receipt: number; tokenSentAt: number[] } {
+  let found: { receipt: number; tokenSentAt: number[] } | null = null;
   for (const [record, at] of receivedAt) {
     const messages = (record.body as { messages?: { content?: string }[] } | undefined)?.messages;
-    if (messages?.at(-1)?.content?.includes(marker)) return { receipt: at, tokenSentAt: record.tokenSentAt ?? [] };
+    if (!messages?.at(-1)?.content?.includes(marker)) continue;
+    if (found) throw new Error(`two provider requests carry ${marker}`);
+    found = { receipt: at, tokenSentAt: record.tokenSentAt ?? [] };
   }
-  throw new Error(`no provider request carries ${marker}`);
+  if (!found) throw new Error(`no provider request carries ${marker}`);
+  return found;
 }
 
 /** A stream's timings from its token arrivals. */
@@ -305,6 +313,7 @@ function latencyRows(through: StreamTiming[], direct: StreamTiming[]) {
 
 const allResults: Record<string, Record<string, unknown>[]> = {};
 for (const databaseProvider of benchProviders()) {
+receivedAt.clear();
 const workDir = mkdtempSync(join(tmpdir(), "aiui-bench-"));
 const database = await benchDatabase(databaseProvider, workDir);
 cookie = "";
