@@ -42,6 +42,7 @@ import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
+import { startBenchProcess } from "./support/bench-process.ts";
 import { type Relay, startRelay } from "./support/relay.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -111,37 +112,15 @@ const printQueryTimes = (stats: Stats, per: number) => {
     console.log(`    ${key.padEnd(32)} ${(count / per).toFixed(2).padStart(6)} per request  ${(ms / count).toFixed(2).padStart(8)} ms avg`);
   }
 };
-let onPort: (port: number) => void;
-let onStats: (stats: Stats) => void = () => {};
-const portReady = new Promise<number>((r) => {
-  onPort = r;
+const server = await startBenchProcess<Stats>("bench/stream-server.ts", {
+  DATA_DIR: workDir,
+  DATABASE_URL: `file:${join(workDir, "bench.db")}`,
+  STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
+  // The fake provider listens on loopback.
+  PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
 });
-// BENCH_SERVER_FLAGS passes flags to the server's bun, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
-const serverFlags = process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? [];
-const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server.ts")], {
-  cwd: root,
-  env: {
-    PATH: process.env.PATH!,
-    HOME: process.env.HOME ?? "/tmp",
-    NODE_ENV: "production",
-    DATA_DIR: workDir,
-    DATABASE_URL: `file:${join(workDir, "bench.db")}`,
-    STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
-    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
-  },
-  stdout: "inherit",
-  stderr: "inherit",
-  ipc(message: { port?: number; stats?: Stats }) {
-    if (message.port) onPort(message.port);
-    if (message.stats) onStats(message.stats);
-  },
-});
-const stats = () =>
-  new Promise<Stats>((r) => {
-    onStats = r;
-    server.send("stats");
-  });
-const base = `http://127.0.0.1:${await portReady}`;
+const stats = () => server.stats();
+const base = server.base;
 
 let cookie = "";
 async function graphql(query: string, variables: Record<string, unknown> = {}) {
@@ -223,8 +202,7 @@ console.log(
 if (ONLY === "nonstreaming") {
   const load = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
   console.log(`\n  targets: p50 < 3 ms ${nonStreaming.addedMs.p50 < 3 ? "met" : "NOT met"}, p99 < 10 ms ${nonStreaming.addedMs.p99 < 10 ? "met" : "NOT met"}  (load ${load})`);
-  server.send("stop");
-  await server.exited;
+  await server.stop();
   await provider.stop();
   rmSync(workDir, { recursive: true, force: true });
   process.exit(0);
@@ -401,8 +379,7 @@ writeFileSync(
 );
 console.log("\nwritten to bench/results/api.json");
 
-server.send("stop");
-await server.exited;
+await server.stop();
 await relay?.stop();
 await provider.stop();
 rmSync(workDir, { recursive: true, force: true });

@@ -45,13 +45,14 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
 import { sseEvents } from "../tests/support/streams.ts";
 import { benchDatabase, benchProviders, writeResults } from "./support/common.ts";
 import { type LoopLag, watchLoopLag } from "./support/loop-lag.ts";
+import { startBenchProcess } from "./support/bench-process.ts";
 import { type Relay, startRelay } from "./support/relay.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -65,7 +66,6 @@ const WITH_RELAY = arg("relay", "on") !== "off";
 /** Waits until stream k of n is due: starts are spread evenly over RAMP_MS. */
 const startOf = (k: number, n: number) => Bun.sleep(n > 1 ? (RAMP_MS * k) / (n - 1) : 0);
 const MODEL = "bench-model";
-const root = resolve(import.meta.dir, "..");
 
 const text = Array.from({ length: TOKENS }, (_, i) => `t${i}`).join(" ");
 /** Where each token ends in the text: token i is complete once that many characters arrived. */
@@ -318,40 +318,15 @@ const workDir = mkdtempSync(join(tmpdir(), "aiui-bench-"));
 const database = await benchDatabase(databaseProvider, workDir);
 cookie = "";
 type Stats = { loopLag?: LoopLag; setup: number; checkpoint: number; final: number; reads: number; peakRss: number; cpuMs: number; queryTime: Record<string, { count: number; ms: number }> };
-let onPort: (port: number) => void;
-let onStats: (stats: Stats) => void = () => {};
-const portReady = new Promise<number>((r) => {
-  onPort = r;
+const aiuiServer = await startBenchProcess<Stats>("bench/stream-server.ts", {
+  DATA_DIR: workDir,
+  DATABASE_URL: database.url,
+  STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
+  // The fake provider listens on loopback.
+  PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
 });
-// BENCH_SERVER_FLAGS passes flags to the server's bun, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
-const serverFlags = process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? [];
-const server = Bun.spawn(["bun", ...serverFlags, join(root, "bench/stream-server.ts")], {
-  cwd: root,
-  env: {
-    PATH: process.env.PATH!,
-    HOME: process.env.HOME ?? "/tmp",
-    NODE_ENV: "production",
-    DATA_DIR: workDir,
-    DATABASE_URL: database.url,
-    STREAM_CHECKPOINT_MS: String(CHECKPOINT_MS),
-    // The fake provider listens on loopback.
-    PROVIDER_ALLOW_PRIVATE_NETWORKS: "true",
-    ...(process.env.BENCH_LOOP_LAG ? { BENCH_LOOP_LAG: "1" } : {}),
-  },
-  stdout: "inherit",
-  stderr: "inherit",
-  ipc(message: { port?: number; stats?: Stats }) {
-    if (message.port) onPort(message.port);
-    if (message.stats) onStats(message.stats);
-  },
-});
-const stats = () =>
-  new Promise<Stats>((r) => {
-    onStats = r;
-    server.send("stats");
-  });
-
-const base = `http://127.0.0.1:${await portReady}`;
+const stats = () => aiuiServer.stats();
+const base = aiuiServer.base;
 await graphql(base, `mutation { signUp(input: { email: "bench@example.com", password: "benchmark password" }) { id } }`);
 const { createModel } = await graphql(base, `mutation($url: String!, $m: String!) { createModel(input: { name: "Bench", providerModelId: $m, baseUrl: $url, apiKey: "sk-bench", inputCostPerMTok: 1, outputCostPerMTok: 2 }) { id } }`, {
   url: provider.url,
@@ -439,8 +414,7 @@ for (const n of STREAM_COUNTS) {
     );
   }
 }
-server.send("stop");
-await server.exited;
+await aiuiServer.stop();
 await database.drop();
 rmSync(workDir, { recursive: true, force: true });
 allResults[databaseProvider] = results;
