@@ -19,7 +19,7 @@
  *                             SQLite file, over each reply's life (sendMessage to its last
  *                             event): the checkpoints written while it streams, and all of
  *                             its writes (the 3 of sending, the checkpoints, the final one).
- *   peak RSS                  of the server process (sampled every 20 ms).
+ *   peak RSS                  of the server process (the kernel's high-water mark, per phase).
  *   server CPU                the server's CPU time over the phase's wall time (cores), and
  *                             per token of the replies it relayed (ms).
  *   floor relay               the same rows (latency, TTFT, CPU) for bench/relay-server.ts,
@@ -32,8 +32,9 @@
  *                             `floorRelay` in each row; the targets stay AIUI's).
  *                             --relay=off leaves it out (a run then takes a third less).
  *
- * The provider runs in this process, so its receipt time of each request is taken on
- * the same clock as the arrivals (a hook on its `requests` list). The server runs in its
+ * The provider runs in this process, so its receipt of each request (a hook on its
+ * `requests` list) and its sending of each token (`tokenSentAt`) are on the same clock as
+ * the arrivals. The server runs in its
  * own process (bench/stream-server.ts), like in production.
  *
  * The N replies of a run start spread evenly over --ramp ms (default 1000), as users'
