@@ -3,8 +3,9 @@
  * the reply's final write is awaited, the usage row is not, yet it is still written and
  * shutdown waits for it. Shown with the usage row locked by another transaction: the
  * answer comes and the reply is stored meanwhile; the row counts the request once the lock
- * is gone. PostgreSQL and MySQL only: SQLite has one writer, and a lock held by another
- * transaction would hold back the reply's own write as well.
+ * is gone (PostgreSQL and MySQL only: SQLite has one writer, and a lock held by another
+ * transaction would hold back the reply's own write as well). A reply someone else ended
+ * meanwhile is not counted.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { SpeechToText } from "../../server/src/speech/index.ts";
@@ -80,4 +81,22 @@ test.skipIf(testProvider() === "sqlite")("the answer does not wait for the usage
   }
   await app.services.glassesUsage.settled();
   expect(await requestsCounted()).toBe(2);
+}, 30_000);
+
+test("an exchange whose reply someone else ended meanwhile (the shutdown, the sweep) is not counted", async () => {
+  await app.services.glassesUsage.settled();
+  const before = await requestsCounted();
+  provider.scriptNext({ text: "Rome.", firstTokenDelayMs: 400 });
+  const asked = noa();
+  let pending: { id: string } | null = null;
+  for (let i = 0; i < 200 && !pending; i++) {
+    pending = await app.db.message.findFirst({ where: { status: "STREAMING", chat: { userId } } });
+    if (!pending) await Bun.sleep(5);
+  }
+  expect(pending).not.toBeNull();
+  await app.db.message.update({ where: { id: pending!.id }, data: { status: "FAILED", error: "Ended elsewhere.", streamingChatId: null } });
+  expect((await asked).message).toBe("Rome.");
+  await app.services.glassesUsage.settled();
+  expect(await requestsCounted()).toBe(before);
+  expect(await app.db.message.findUnique({ where: { id: pending!.id } })).toMatchObject({ status: "FAILED", error: "Ended elsewhere." });
 }, 30_000);

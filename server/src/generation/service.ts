@@ -629,16 +629,15 @@ export function createReplyService(deps: ReplyServiceDeps) {
     /**
      * The final write of a held reply (only while it is STREAMING), retried; false when
      * it could not be stored, and then the reply ends FAILED "not saved" as soon as the
-     * database takes writes again.
+     * database takes writes again. `onWritten` runs when this write is the one that ended
+     * it (not when someone else had: the shutdown, the sweep).
      */
-    async finishHeld(messageId: string, end: HeldReplyEnd, owner?: UsageOwner): Promise<boolean> {
+    async finishHeld(messageId: string, end: HeldReplyEnd, onWritten?: () => void): Promise<boolean> {
       try {
         const { count } = await withRetries(() =>
           rootDb.message.updateMany({ where: { id: messageId, status: "STREAMING" }, data: { ...end, checkpointAt: null, streamingChatId: null } }),
         );
-        if (owner && count > 0 && end.promptTokens != null && end.completionTokens != null) {
-          await countUsage(owner, { promptTokens: end.promptTokens, completionTokens: end.completionTokens, cost: end.cost ?? 0 });
-        }
+        if (count > 0) onWritten?.();
         return true;
       } catch (error) {
         console.error(`Final write of reply ${messageId} failed, retries included:`, error);

@@ -75,11 +75,8 @@ export interface GlassesDependencies {
    * instance); a request then reads none of it. Without it every request reads them.
    */
   setups?: { get(userId: string, read: () => Promise<GlassesSetup>): Promise<GlassesSetup> };
-  /**
-   * Counts an answered exchange's usage after the answer went out (createUsageAfterAnswers).
-   * Without it the usage row is written before the answer, as part of the reply's final write.
-   */
-  usageAfterAnswers?: UsageAfterAnswers;
+  /** Counts an answered exchange's usage after the answer went out (createUsageAfterAnswers). */
+  usageAfterAnswers: UsageAfterAnswers;
 }
 
 /** The usage rows of answered exchanges, written off the response path; shutdown waits for them. */
@@ -468,16 +465,11 @@ async function answerSaved(deps: GlassesDependencies, exchange: SavedExchange): 
     cost,
     latencyMs: answer.ms,
   };
-  if (deps.usageAfterAnswers) {
-    // The reply is written before the answer goes out; its usage row after (createUsageAfterAnswers).
-    const stored = await deps.replies.finishHeld(replyId, end);
-    if (stored) {
-      const { promptTokens, completionTokens } = answer;
-      deps.usageAfterAnswers.record({ userId, modelId: model.id, modelName: model.name, source: "GLASSES", promptTokens, completionTokens, cost });
-    }
-  } else {
-    await deps.replies.finishHeld(replyId, end, { userId, model, source: "GLASSES" });
-  }
+  // The reply is written before the answer goes out; its usage row after (createUsageAfterAnswers).
+  const { promptTokens, completionTokens } = answer;
+  await deps.replies.finishHeld(replyId, end, () =>
+    deps.usageAfterAnswers.record({ userId, modelId: model.id, modelName: model.name, source: "GLASSES", promptTokens, completionTokens, cost }),
+  );
   if (text === whole) memory.learn(text, replyId);
 
   const response: NoaResponse = {
