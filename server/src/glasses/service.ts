@@ -72,9 +72,9 @@ export interface GlassesDependencies {
   /**
    * Each user's settings with their model, remembered across requests like the user row
    * (identity.ts rememberedPerUser: a write of the user's settings or models drops it on every
-   * instance); a request then reads none of it. Without it every request reads them.
+   * instance); a request then reads none of it.
    */
-  setups?: { get(userId: string, read: () => Promise<GlassesSetup>): Promise<GlassesSetup> };
+  setups: { get(userId: string, read: () => Promise<GlassesSetup>): Promise<GlassesSetup> };
   /** Counts an answered exchange's usage after the answer went out (createUsageAfterAnswers). */
   usageAfterAnswers: UsageAfterAnswers;
 }
@@ -336,7 +336,7 @@ async function answer(
   const { db, userId } = caller;
   // Decoding first: a recording that cannot be used is refused before the database is asked anything.
   const samples = request.audio ? await decodeRecording(deps, request.audio) : null;
-  const setup = deps.setups ? await deps.setups.get(userId, () => glassesSetupOf(db, userId)) : await glassesSetupOf(db, userId);
+  const setup = await deps.setups.get(userId, () => glassesSetupOf(db, userId));
   // The models before transcription: a request that cannot be answered costs no (possibly paid) speech recognition.
   const { main, forImages } = await modelsFor(db, setup, request.image !== null);
   // A spent budget refuses the request before speech recognition and the provider cost anything.

@@ -37,9 +37,9 @@ export interface OpenAIApiDependencies {
    * (identity.ts rememberedPerUser: a write of the user's models, settings or row drops it on
    * every instance, and it is read again after 60 s at most); a request naming one then reads
    * no model. Shared models are read every time (an administrator's withdrawal or edit is not
-   * the user's write). Without it every request reads its model.
+   * the user's write).
    */
-  models?: RememberedModels;
+  models: RememberedModels;
 }
 
 const unixSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -83,7 +83,6 @@ export async function findApiModel(db: Db, name: string): Promise<AiModel> {
  * remembered one, so what is added to it afterwards is never read.
  */
 async function apiModelFor(deps: OpenAIApiDependencies, caller: TokenCaller, name: string): Promise<AiModel> {
-  if (!deps.models) return findApiModel(caller.db, name);
   const own = await deps.models.get(caller.userId, async () => new Map());
   const known = own.get(name);
   if (known) return known;
