@@ -43,9 +43,9 @@ import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
 import { startBenchProcess } from "./support/bench-process.ts";
+import { arg, median, percentile, round } from "./support/common.ts";
 import { type Relay, startRelay } from "./support/relay.ts";
 
-const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const REQUESTS = Number(arg("requests", "300"));
 const STREAMS = Number(arg("streams", "100"));
 const ROUNDS = Number(arg("rounds", "2"));
@@ -61,13 +61,6 @@ const STREAM_MODEL = "bench-stream";
 const QUICK_MODEL = "bench-quick";
 const root = resolve(import.meta.dir, "..");
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))]!;
-}
-const median = (values: number[]) => percentile(values, 50);
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 // ---------------------------------------------------------------------------------------------
 // The provider, in this process: the receipt time of every request on this clock

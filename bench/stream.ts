@@ -51,12 +51,11 @@ import OpenAI from "openai";
 import { CSRF_HEADER } from "../server/src/graphql/yoga.ts";
 import { type RecordedRequest, startFakeProvider } from "../tests/support/fake-provider.ts";
 import { sseEvents } from "../tests/support/streams.ts";
-import { benchDatabase, benchProviders, writeResults } from "./support/common.ts";
+import { arg, benchDatabase, benchProviders, median, percentile, round, writeResults } from "./support/common.ts";
 import { type LoopLag, watchLoopLag } from "./support/loop-lag.ts";
 import { startBenchProcess } from "./support/bench-process.ts";
 import { type Relay, startRelay } from "./support/relay.ts";
 
-const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const STREAM_COUNTS = arg("streams", "50,200").split(",").map(Number);
 const TOKENS = Number(arg("tokens", "200"));
 const PACE_MS = Number(arg("pace", "20"));
@@ -80,13 +79,6 @@ const tokenEnds = (() => {
   return ends;
 })();
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))]!;
-}
-const median = (values: number[]) => percentile(values, 50);
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 // ---------------------------------------------------------------------------------------------
 // The provider, with the receipt time of every request on this process's clock
